@@ -1,0 +1,46 @@
+// Interface strings in English and Russian; the App's language picks one (fallback English).
+export const messages = {
+	en: {
+		title: 'Segmentation',
+		status: 'Status',
+		installed: 'Installed',
+		notInstalled: 'Not installed',
+		schemaVersion: 'Schema version',
+		mapping: 'Client base mapping',
+		mappingOk: 'The mapping matches the live schema',
+		mappingBad: 'The mapping does not match the live schema',
+		clients: 'Clients',
+		deals: 'Deals',
+		wonDeals: 'Won deals',
+		openSettings: 'Edit settings',
+		loading: 'Loading…',
+		loadFailed: 'Could not load the status',
+		role: 'Role',
+		collection: 'Collection / field',
+	},
+	ru: {
+		title: 'Сегментация',
+		status: 'Состояние',
+		installed: 'Установлено',
+		notInstalled: 'Не установлено',
+		schemaVersion: 'Версия схемы',
+		mapping: 'Соответствие клиентской базы',
+		mappingOk: 'Соответствие совпадает с текущей схемой',
+		mappingBad: 'Соответствие не совпадает с текущей схемой',
+		clients: 'Клиенты',
+		deals: 'Сделки',
+		wonDeals: 'Выигранные сделки',
+		openSettings: 'Изменить настройки',
+		loading: 'Загрузка…',
+		loadFailed: 'Не удалось загрузить состояние',
+		role: 'Роль',
+		collection: 'Коллекция / поле',
+	},
+} as const;
+
+export type MessageKey = keyof (typeof messages)['en'];
+
+export function translator(language: string | null | undefined) {
+	const lang = (language ?? '').toLowerCase().startsWith('ru') ? 'ru' : 'en';
+	return (key: MessageKey) => messages[lang][key];
+}

@@ -1,0 +1,20 @@
+// Directus recognises errors by name and code, so errors made with its factory answer with the right status.
+import { createError } from '@directus/errors';
+
+export const InvalidMappingError = createError<{ errors: string[] }>(
+	'INVALID_PAYLOAD',
+	(ext) => `Invalid segmentation mapping: ${ext.errors.join('; ')}`,
+	400,
+);
+
+export const ForbiddenSegmentationError = createError(
+	'FORBIDDEN',
+	'You need admin access or the Marketer policy to use segmentation.',
+	403,
+);
+
+export const NotInstalledError = createError<{ reason: string }>(
+	'SERVICE_UNAVAILABLE',
+	(ext) => `Segmentation is not installed: ${ext.reason}`,
+	503,
+);

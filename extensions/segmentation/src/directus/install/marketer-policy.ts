@@ -1,0 +1,46 @@
+// The Marketer policy: App access, read on the client base, read + write on the segmentation collections.
+// Plain collection permissions only: Directus 12's Core tier ignores item-level permission rules.
+import { SETTINGS_COLLECTION } from '../../core/base-names.ts';
+import type { Mapping } from '../../core/mapping.ts';
+import { readMeta, writeMeta } from '../../store/tables.ts';
+import type { DirectusContext } from '../context.ts';
+
+export const MARKETER_POLICY_NAME = 'Marketer';
+
+type Action = 'create' | 'read' | 'update' | 'delete';
+
+export function marketerPermissions(m: Mapping): Array<{ collection: string; action: Action }> {
+	const readOnly = [m.client_collection, m.deal_collection, m.item_collection, m.product_collection, m.category_collection];
+	const readWrite = [SETTINGS_COLLECTION];
+	return [
+		...readOnly.map((collection) => ({ collection, action: 'read' as const })),
+		...readWrite.flatMap((collection) => (['create', 'read', 'update'] as const).map((action) => ({ collection, action }))),
+	];
+}
+
+/** Creates the policy once (its id is remembered; a marketer may rename it) and adds any missing permission. */
+export async function ensureMarketerPolicy(ctx: DirectusContext, mapping: Mapping): Promise<string> {
+	const knex = ctx.database;
+	let policyId = await readMeta(knex, 'marketer_policy_id');
+	if (!policyId || !(await knex('directus_policies').where({ id: policyId }).first('id'))) {
+		const policies = new ctx.services.PoliciesService({ schema: await ctx.getSchema(), knex });
+		policyId = String(
+			await policies.createOne({
+				name: MARKETER_POLICY_NAME,
+				icon: 'campaign',
+				description: 'Segmentation: reads the client base, edits segments and segmentation settings',
+				app_access: true,
+				admin_access: false,
+				enforce_tfa: false,
+			}),
+		);
+		await writeMeta(knex, 'marketer_policy_id', policyId);
+	}
+	const existing = await knex('directus_permissions').where({ policy: policyId }).select('collection', 'action');
+	const missing = marketerPermissions(mapping).filter((p) => !existing.some((e) => e.collection === p.collection && e.action === p.action));
+	if (missing.length) {
+		const permissions = new ctx.services.PermissionsService({ schema: await ctx.getSchema(), knex });
+		await permissions.createMany(missing.map((p) => ({ policy: policyId, ...p, fields: ['*'], permissions: {}, validation: {} })));
+	}
+	return policyId;
+}
