@@ -54,10 +54,11 @@ async function initialMapping(ctx: DirectusContext): Promise<Mapping> {
 		}
 	}
 	let overrides: unknown = {};
-	const raw = ctx.env['SEGMENTATION_MAPPING'];
+	// read raw: Directus's env parser would split a JSON value at its commas
+	const raw = process.env['SEGMENTATION_MAPPING'];
 	if (raw) {
 		try {
-			overrides = typeof raw === 'string' ? JSON.parse(raw) : raw;
+			overrides = JSON.parse(raw);
 		} catch {
 			throw new InstallRefusedError('SEGMENTATION_MAPPING is not valid JSON: expected an object like {"client_collection":"customers"}');
 		}

@@ -1,0 +1,106 @@
+// Installing onto a base that already exists under other names (the mapping points at it; nothing of it is
+// touched), and refusing cleanly when the Core tier's 25-collection limit has no room for ours.
+import { afterAll, describe, expect, it } from 'vitest';
+import { bootDirectus, type TestDirectus } from '../harness/directus.ts';
+
+const id = { field: 'id', type: 'integer', schema: { is_primary_key: true, has_auto_increment: true }, meta: { hidden: true } };
+const field = (name: string, type: string) => ({ field: name, type, schema: {}, meta: {} });
+
+async function createCollection(d: TestDirectus, collection: string, fields: object[]) {
+	const res = await d.http('POST', '/collections', { collection, meta: { icon: 'box' }, schema: {}, fields: [id, ...fields] });
+	expect(res.status, JSON.stringify(res.body)).toBe(200);
+}
+async function createM2o(d: TestDirectus, collection: string, name: string, related: string) {
+	expect((await d.http('POST', `/fields/${collection}`, { field: name, type: 'integer', schema: {}, meta: { special: ['m2o'], interface: 'select-dropdown-m2o' } })).status).toBe(200);
+	expect((await d.http('POST', '/relations', { collection, field: name, related_collection: related, schema: { on_delete: 'SET NULL' } })).status).toBe(200);
+}
+const userCollections = async (d: TestDirectus) =>
+	(await d.http('GET', '/collections')).body.data
+		.filter((c: any) => c.meta && c.schema && !c.collection.startsWith('directus_'))
+		.map((c: any) => c.collection)
+		.sort();
+
+const SHOP_MAPPING = {
+	client_collection: 'customers', client_name_field: 'full_name', client_email_field: 'mail', client_consent_field: 'newsletter',
+	client_lead_source_field: null, client_difficult_field: null,
+	deal_collection: 'orders', deal_client_field: 'customer', deal_status_field: 'state',
+	deal_status_won: 'paid', deal_status_lost: 'cancelled', deal_status_open: 'new', deal_status_uninterested: 'declined',
+	deal_amount_field: 'total', deal_created_field: 'opened', deal_closed_field: 'paid_at', deal_loss_reason_field: null,
+	item_collection: 'order_lines', item_deal_field: 'order', item_product_field: 'article',
+	product_collection: 'articles', product_category_field: 'article_group',
+	category_collection: 'article_groups', category_interest_days_field: 'interest_period',
+};
+
+describe('an existing base with its own names', () => {
+	let d: TestDirectus;
+	afterAll(async () => d?.stop());
+
+	it('adds only the settings collection and its own tables, and maps onto the base as it is', async () => {
+		d = await bootDirectus({ extension: false });
+		await createCollection(d, 'article_groups', [field('title', 'string'), field('interest_period', 'integer')]);
+		await createCollection(d, 'articles', [field('title', 'string')]);
+		await createM2o(d, 'articles', 'article_group', 'article_groups');
+		await createCollection(d, 'customers', [field('full_name', 'string'), field('mail', 'string'), field('newsletter', 'boolean')]);
+		await createCollection(d, 'orders', [field('state', 'string'), field('total', 'decimal'), field('opened', 'timestamp'), field('paid_at', 'timestamp')]);
+		await createM2o(d, 'orders', 'customer', 'customers');
+		await createCollection(d, 'order_lines', [field('qty', 'integer')]);
+		await createM2o(d, 'order_lines', 'order', 'orders');
+		await createM2o(d, 'order_lines', 'article', 'articles');
+		const before = (await d.http('GET', '/fields')).body.data.filter((f: any) => !f.collection.startsWith('directus_'));
+		const relationsBefore = (await d.http('GET', '/relations')).body.data.filter((r: any) => !r.collection.startsWith('directus_'));
+
+		await d.restart({ extension: true, env: { SEGMENTATION_MAPPING: JSON.stringify(SHOP_MAPPING) } });
+		expect(await userCollections(d)).toEqual(['article_groups', 'articles', 'customers', 'order_lines', 'orders', 'segmentation_settings']);
+		const after = (await d.http('GET', '/fields')).body.data.filter((f: any) => !f.collection.startsWith('directus_') && !f.collection.startsWith('segmentation_')); // ours: settings + plain bookkeeping tables
+		expect(after).toEqual(before);
+		const relationsAfter = (await d.http('GET', '/relations')).body.data.filter((r: any) => !r.collection.startsWith('directus_'));
+		expect(relationsAfter).toEqual(relationsBefore);
+
+		const status = await d.http('GET', '/segmentation/status');
+		expect(status.body.data).toMatchObject({ installed: true, install_error: null, mapping: { ok: true, client_collection: 'customers', deal_status_won: 'paid' } });
+		const settings = (await d.http('GET', '/items/segmentation_settings')).body.data;
+		expect(settings).toMatchObject(SHOP_MAPPING);
+
+		const policy = (await d.http('GET', '/policies?filter[name][_eq]=Marketer&fields=id,permissions.collection,permissions.action')).body.data[0];
+		const readable = policy.permissions.filter((p: any) => p.action === 'read').map((p: any) => p.collection).sort();
+		expect(readable).toEqual(['article_groups', 'articles', 'customers', 'order_lines', 'orders', 'segmentation_settings']);
+	});
+
+	it('names the field that does not fit when the mapping is changed wrongly on that base', async () => {
+		const res = await d.http('PATCH', '/items/segmentation_settings', { deal_amount_field: 'state' });
+		expect(res.status).toBe(400);
+		expect(res.body.errors[0].message).toMatch(/deal_amount_field: field "orders.state" is of type string/);
+	});
+});
+
+describe('the Core tier collection limit', () => {
+	let d: TestDirectus;
+	afterAll(async () => d?.stop());
+
+	it('refuses to install when our collections would not fit, installing nothing, and installs once room is made', async () => {
+		d = await bootDirectus({ extension: false });
+		for (let k = 1; k <= 20; k++) await createCollection(d, `legacy_${k}`, []);
+		await d.restart({ extension: true });
+
+		const status = await d.http('GET', '/segmentation/status');
+		expect(status.status).toBe(200);
+		expect(status.body.data.installed).toBe(false);
+		const error = String(status.body.data.install_error);
+		expect(error).toMatch(/needs 6 new collection\(s\)/);
+		expect(error).toMatch(/already has 20 of the 25 collections/);
+		expect(error).toMatch(/licence/);
+		expect(d.log()).toMatch(/\[segmentation\] install failed: Segmentation needs 6/);
+		const collections = await userCollections(d);
+		expect(collections.filter((c: string) => !c.startsWith('legacy_'))).toEqual([]);
+		expect(await d.knex.schema.hasTable('clients')).toBe(false);
+
+		// one collection archived (inactive) frees room: 19 + 6 = 25
+		expect((await d.http('PATCH', '/collections/legacy_20', { meta: { status: 'inactive' } })).status).toBe(200);
+		await d.restart({ extension: true });
+		const ok = await d.http('GET', '/segmentation/status');
+		expect(ok.body.data).toMatchObject({ installed: true, install_error: null, mapping: { ok: true } });
+		expect((await userCollections(d)).filter((c: string) => !c.startsWith('legacy_'))).toEqual(
+			['clients', 'deal_items', 'deals', 'product_categories', 'products', 'segmentation_settings'],
+		);
+	});
+});
