@@ -2,7 +2,7 @@
 // `npm run test:pg`: the integration tests on PostgreSQL (a throwaway cluster when none answers).
 // Ends with one summary line: "N passed, N failed, N skipped".
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ROOT, NODE22 } from './lib/env.ts';
 import { ensurePostgres, type PgServer } from './lib/pg-cluster.ts';
@@ -13,6 +13,7 @@ const integrationOnly = args.includes('--integration-only');
 const browserOnly = args.includes('--browser-only');
 const totals = { passed: 0, failed: 0, skipped: 0 };
 mkdirSync(resolve(ROOT, 'test-results'), { recursive: true });
+rmSync(resolve(ROOT, `test-results/summary-${db}${browserOnly ? '-browser' : ''}.json`), { force: true });
 
 function step(cmd: string, argv: string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
 	console.log(`\n▶ ${[cmd.replace(ROOT + '/', ''), ...argv].join(' ')}${env['TEST_DB'] ? `  (TEST_DB=${env['TEST_DB']})` : ''}`);
@@ -59,5 +60,6 @@ try {
 } finally {
 	await server?.stop();
 }
+writeFileSync(resolve(ROOT, `test-results/summary-${db}${browserOnly ? '-browser' : ''}.json`), JSON.stringify(totals));
 console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(failed ? 1 : 0);

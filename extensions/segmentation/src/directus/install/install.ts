@@ -11,6 +11,7 @@ import { withLock } from '../../store/lock.ts';
 import { ensureBookkeepingTables, readMeta, writeMeta } from '../../store/tables.ts';
 import { baseCollections, baseRelations, folderCollection, settingsCollection, type CollectionSpec, type FieldSpec, type RelationSpec } from './blueprint.ts';
 import { ensureMarketerPolicy } from './marketer-policy.ts';
+import { ensureModuleInBar } from './module-bar.ts';
 import type { DirectusContext, SchemaOverview } from '../context.ts';
 
 export const SCHEMA_VERSION = 1;
@@ -90,6 +91,7 @@ async function applyVersion1(ctx: DirectusContext, mapping: Mapping): Promise<st
 		const items = new ctx.services.ItemsService(SETTINGS_COLLECTION, { schema: await ctx.getSchema(), knex: ctx.database });
 		await items.upsertSingleton(mapping, { emitEvents: false });
 	}
+	await ensureModuleInBar(ctx);
 	return missing.map((c) => c.collection);
 }
 
