@@ -59,6 +59,9 @@ describe.skipIf(!haveChromium)('App smoke test (Chromium)', () => {
 		await page.getByText('Client base mapping').waitFor({ timeout: 60_000 });
 		await page.getByText('The mapping matches the live schema').waitFor({ timeout: 60_000 });
 		await page.getByText('150', { exact: true }).first().waitFor({ timeout: 60_000 });
+		// the mapping table: each role next to the collection or field that plays it
+		await page.getByText('Deal closed at (purchase time)').waitFor({ timeout: 60_000 });
+		expect(await page.locator('table.mapping code', { hasText: 'closed_at' }).count()).toBe(1);
 		await page.screenshot({ path: join(SHOTS, 'segmentation-module.png') });
 	});
 });

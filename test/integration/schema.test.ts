@@ -52,6 +52,9 @@ describe('schema install', () => {
 		expect(field('deals', 'loss_reason').meta.options.choices.map((c: any) => c.value).sort()).toEqual(['assortment', 'other', 'price']);
 		expect(field('deals', 'lead_source').meta.options.choices.map((c: any) => c.value)).toContain('telegram_bot');
 		expect(field('deals', 'client').meta.interface).toBe('select-dropdown-m2o');
+		// scoring and deletes look deals and items up by their foreign keys
+		expect(field('deals', 'client').schema.is_indexed).toBe(true);
+		expect(field('deal_items', 'deal').schema.is_indexed).toBe(true);
 		expect(field('product_categories', 'interest_days').type).toBe('integer');
 		const ru = (collections.find((c: any) => c.collection === "clients") as any).meta.translations.find((t: any) => t.language === 'ru-RU');
 		expect(ru.translation).toBe('Клиенты');

@@ -16,7 +16,8 @@ export const messages = {
 		loading: 'Loading…',
 		loadFailed: 'Could not load the status',
 		role: 'Role',
-		collection: 'Collection / field',
+		collection: 'Collection / field / value',
+		notSet: 'not used',
 	},
 	ru: {
 		title: 'Сегментация',
@@ -34,13 +35,21 @@ export const messages = {
 		loading: 'Загрузка…',
 		loadFailed: 'Не удалось загрузить состояние',
 		role: 'Роль',
-		collection: 'Коллекция / поле',
+		collection: 'Коллекция / поле / значение',
+		notSet: 'не используется',
 	},
 } as const;
 
+
+export { ROLE_LABELS as roleLabels } from '../core/mapping-labels';
+
 export type MessageKey = keyof (typeof messages)['en'];
 
+export function languageOf(language: string | null | undefined): 'en' | 'ru' {
+	return (language ?? '').toLowerCase().startsWith('ru') ? 'ru' : 'en';
+}
+
 export function translator(language: string | null | undefined) {
-	const lang = (language ?? '').toLowerCase().startsWith('ru') ? 'ru' : 'en';
+	const lang = languageOf(language);
 	return (key: MessageKey) => messages[lang][key];
 }

@@ -3,6 +3,7 @@
 import { baseNames, FOLDER_COLLECTION, SETTINGS_COLLECTION } from '../../core/base-names.ts';
 import { LEAD_SOURCES, LOSS_REASONS } from '../../core/demo-data.ts';
 import { MAPPING_KEYS, type Mapping } from '../../core/mapping.ts';
+import { ROLE_LABELS } from '../../core/mapping-labels.ts';
 
 type Translations = Array<{ language: string; translation: string; singular?: string; plural?: string }>;
 export interface FieldSpec {
@@ -61,7 +62,8 @@ const m2o = (field: string, en: string, ru: string, template: string, extra: Rec
 		width: 'half',
 		...extra,
 	},
-	schema: {},
+	// foreign keys are looked up per client and per deal (scoring, deletes): index them
+	schema: { is_indexed: true },
 });
 const o2m = (field: string, en: string, ru: string, template: string): FieldSpec => ({
 	field,
@@ -102,7 +104,7 @@ export function settingsCollection(): CollectionSpec {
 			interface: 'input',
 			width: 'half',
 			note: 'Collection / field name or value in your client base; checked against the live schema on save.',
-			translations: t(key.replace(/_/g, ' '), key.replace(/_/g, ' ')),
+			translations: t(ROLE_LABELS[key].en, ROLE_LABELS[key].ru),
 		},
 		schema: {},
 	}));
