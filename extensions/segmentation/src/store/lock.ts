@@ -28,3 +28,9 @@ export async function withLock<T>(knex: Knex, name: string, holder: string, opts
 		await releaseLock(knex, name, holder);
 	}
 }
+
+/** Extends a held lease (long runs renew while they work). */
+export async function renewLock(knex: Knex, name: string, holder: string, ttlMs: number): Promise<boolean> {
+	const updated = await knex(LOCKS_TABLE).where({ name, holder }).update({ expires_at: Date.now() + ttlMs });
+	return Number(updated) > 0;
+}

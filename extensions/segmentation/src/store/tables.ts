@@ -4,6 +4,8 @@ import type { Knex } from 'knex';
 
 export const META_TABLE = 'segmentation_meta';
 export const LOCKS_TABLE = 'segmentation_locks';
+export const RUNS_TABLE = 'segmentation_runs';
+export const STAGE_TABLE = 'segmentation_score_stage';
 
 async function createIfMissing(knex: Knex, table: string, build: (t: Knex.CreateTableBuilder) => void): Promise<void> {
 	if (await knex.schema.hasTable(table)) return;
@@ -26,6 +28,41 @@ export async function ensureBookkeepingTables(knex: Knex): Promise<void> {
 		t.string('holder', 128).notNullable();
 		t.bigInteger('acquired_at').notNullable();
 		t.bigInteger('expires_at').notNullable();
+	});
+	// one row per engine run: what triggered it, what it did, the cut-offs incremental re-scoring reuses
+	await createIfMissing(knex, RUNS_TABLE, (t) => {
+		t.increments('id');
+		t.string('kind', 16).notNullable(); // full
+		t.string('trigger', 32).notNullable(); // schedule | endpoint | flow | startup
+		t.string('status', 16).notNullable(); // running | succeeded | failed | skipped
+		t.string('instance', 128);
+		t.bigInteger('started_at').notNullable();
+		t.bigInteger('finished_at');
+		t.bigInteger('as_of').notNullable();
+		t.integer('clients_scored');
+		t.integer('clients_total');
+		t.integer('rows_changed');
+		t.integer('duration_ms');
+		t.text('cutoffs');
+		t.text('skipped');
+		t.integer('skipped_total');
+		t.text('error');
+		t.index(['status', 'id']);
+	});
+	// per-client facts of the last full run (rebuilt by each run; the write pass joins it)
+	await createIfMissing(knex, STAGE_TABLE, (t) => {
+		t.bigInteger('client_id').primary();
+		t.integer('freq').notNullable();
+		t.bigInteger('sum_cents').notNullable();
+		t.bigInteger('first_ms');
+		t.bigInteger('last_ms');
+		t.bigInteger('recent_cents').notNullable();
+		t.bigInteger('previous_cents').notNullable();
+		t.double('cycle_ms');
+		t.integer('fresh_open').notNullable();
+		t.integer('stale_open').notNullable();
+		t.integer('lost').notNullable();
+		t.integer('uninterested').notNullable();
 	});
 }
 

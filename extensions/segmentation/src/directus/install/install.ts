@@ -12,9 +12,10 @@ import { ensureBookkeepingTables, readMeta, writeMeta } from '../../store/tables
 import { baseCollections, baseRelations, folderCollection, settingsCollection, type CollectionSpec, type FieldSpec, type RelationSpec } from './blueprint.ts';
 import { ensureMarketerPolicy } from './marketer-policy.ts';
 import { ensureModuleInBar } from './module-bar.ts';
+import { engineClientFields, engineSettingsDefaults, engineSettingsFields } from './engine-fields.ts';
 import type { DirectusContext, SchemaOverview } from '../context.ts';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export interface InstallReport {
 	schemaVersion: number;
@@ -37,6 +38,7 @@ export async function install(ctx: DirectusContext): Promise<InstallReport> {
 		const applied = Number((await readMeta(knex, 'schema_version')) ?? 0);
 		const mapping = await initialMapping(ctx);
 		const registered = applied < 1 ? await applyVersion1(ctx, mapping) : [];
+		if (applied < 2) await applyVersion2(ctx, mapping);
 		const marketerPolicyId = await ensureMarketerPolicy(ctx, mapping);
 		if (applied < SCHEMA_VERSION) await writeMeta(knex, 'schema_version', String(SCHEMA_VERSION));
 		return { schemaVersion: SCHEMA_VERSION, registered, mapping, marketerPolicyId };
@@ -93,6 +95,18 @@ async function applyVersion1(ctx: DirectusContext, mapping: Mapping): Promise<st
 	}
 	await ensureModuleInBar(ctx);
 	return missing.map((c) => c.collection);
+}
+
+/** v2: the behaviour engine's fields on the client collection and its settings (defaults filled in). */
+async function applyVersion2(ctx: DirectusContext, mapping: Mapping): Promise<void> {
+	for (const field of engineClientFields()) await createField(ctx, mapping.client_collection, field);
+	for (const field of engineSettingsFields()) await createField(ctx, SETTINGS_COLLECTION, field);
+	const row = await ctx.database(SETTINGS_COLLECTION).first();
+	const defaults = Object.fromEntries(Object.entries(engineSettingsDefaults()).filter(([key]) => row?.[key] === null || row?.[key] === undefined));
+	if (Object.keys(defaults).length) {
+		const items = new ctx.services.ItemsService(SETTINGS_COLLECTION, { schema: await ctx.getSchema(), knex: ctx.database });
+		await items.upsertSingleton(defaults, { emitEvents: false });
+	}
 }
 
 /** As Directus's licence code counts: registered, active, with a table, not system, not excluded. */

@@ -1,0 +1,138 @@
+// A full recompute: once per cluster (lease lock), recorded in the runs table. Facts → cut-offs → changed rows.
+import type { Knex } from 'knex';
+import type { Cutoffs, Skipped } from '../core/engine.ts';
+import type { EngineSettings } from '../core/engine-settings.ts';
+import type { Mapping } from '../core/mapping.ts';
+import { releaseLock, renewLock, tryAcquireLock } from './lock.ts';
+import { buildStage, computeStageCutoffs, countSkipped, writeAllScores, type EngineScope } from './scores.ts';
+import { RUNS_TABLE } from './tables.ts';
+
+export const RECOMPUTE_LOCK = 'recompute';
+const LEASE_MS = 120_000;
+
+export class RecomputeBusyError extends Error {
+	override name = 'RecomputeBusyError';
+	constructor() {
+		super('A recompute is already running on this cluster; try again when it has finished (see GET /segmentation/runs).');
+	}
+}
+
+export interface RunRecord {
+	id: number;
+	kind: 'full';
+	trigger: string;
+	status: 'running' | 'succeeded' | 'failed' | 'skipped';
+	instance: string | null;
+	started_at: string;
+	finished_at: string | null;
+	as_of: string;
+	clients_scored: number | null;
+	clients_total: number | null;
+	rows_changed: number | null;
+	duration_ms: number | null;
+	cutoffs: Cutoffs | null;
+	skipped: Skipped | null;
+	skipped_total: number | null;
+	error: string | null;
+}
+
+export interface RecomputeOptions {
+	knex: Knex;
+	mapping: Mapping;
+	settings: EngineSettings;
+	asOfMs: number;
+	trigger: string;
+	instance: string;
+	onProgress?: (phase: string, done: number, total: number) => void;
+}
+
+async function insertRun(knex: Knex, row: Record<string, unknown>): Promise<number> {
+	const [inserted] = await knex(RUNS_TABLE).insert(row).returning('id');
+	return Number(typeof inserted === 'object' ? (inserted as { id: number }).id : inserted);
+}
+
+export async function runFullRecompute(o: RecomputeOptions): Promise<RunRecord> {
+	const { knex } = o;
+	if (!(await tryAcquireLock(knex, RECOMPUTE_LOCK, o.instance, LEASE_MS))) throw new RecomputeBusyError();
+	const started = Date.now();
+	const heartbeat = setInterval(() => void renewLock(knex, RECOMPUTE_LOCK, o.instance, LEASE_MS).catch(() => undefined), LEASE_MS / 4);
+	const runId = await insertRun(knex, { kind: 'full', trigger: o.trigger, status: 'running', instance: o.instance, started_at: started, as_of: o.asOfMs });
+	try {
+		const scope: EngineScope = { knex, mapping: o.mapping, settings: o.settings, asOfMs: o.asOfMs };
+		o.onProgress?.('facts', 0, 1);
+		const skipped = await countSkipped(scope);
+		const withDeals = await buildStage(scope);
+		o.onProgress?.('cutoffs', 0, 1);
+		const cutoffs = await computeStageCutoffs(scope);
+		const { changed, clients } = await writeAllScores(scope, cutoffs, 100_000, (done, total) => o.onProgress?.('write', done, total));
+		const [scoredRow] = await knex('segmentation_score_stage').where('freq', '>', 0).count({ n: '*' });
+		const finished = Date.now();
+		await knex(RUNS_TABLE).where({ id: runId }).update({
+			status: 'succeeded',
+			finished_at: finished,
+			clients_scored: Number(scoredRow?.n ?? 0),
+			clients_total: clients,
+			rows_changed: changed,
+			duration_ms: finished - started,
+			cutoffs: JSON.stringify(cutoffs),
+			skipped: JSON.stringify(skipped),
+			skipped_total: Object.values(skipped).reduce((a, b) => a + b, 0),
+		});
+		void withDeals;
+		return (await readRun(knex, runId))!;
+	} catch (error) {
+		await knex(RUNS_TABLE)
+			.where({ id: runId })
+			.update({ status: 'failed', finished_at: Date.now(), duration_ms: Date.now() - started, error: error instanceof Error ? error.message : String(error) })
+			.catch(() => undefined);
+		throw error;
+	} finally {
+		clearInterval(heartbeat);
+		await releaseLock(knex, RECOMPUTE_LOCK, o.instance).catch(() => undefined);
+	}
+}
+
+/** A run that did not happen because another instance held the lock (scheduled runs record their skip). */
+export async function recordSkippedRun(knex: Knex, trigger: string, instance: string, asOfMs: number): Promise<void> {
+	const now = Date.now();
+	await insertRun(knex, { kind: 'full', trigger, status: 'skipped', instance, started_at: now, finished_at: now, as_of: asOfMs, duration_ms: 0, error: 'another instance was running a recompute' });
+}
+
+function toRecord(row: Record<string, unknown>): RunRecord {
+	const json = <T>(v: unknown): T | null => (typeof v === 'string' ? (JSON.parse(v) as T) : ((v as T) ?? null));
+	const iso = (v: unknown) => (v === null || v === undefined ? null : new Date(Number(v)).toISOString());
+	const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+	return {
+		id: Number(row['id']),
+		kind: 'full',
+		trigger: String(row['trigger']),
+		status: row['status'] as RunRecord['status'],
+		instance: (row['instance'] as string | null) ?? null,
+		started_at: iso(row['started_at'])!,
+		finished_at: iso(row['finished_at']),
+		as_of: iso(row['as_of'])!,
+		clients_scored: num(row['clients_scored']),
+		clients_total: num(row['clients_total']),
+		rows_changed: num(row['rows_changed']),
+		duration_ms: num(row['duration_ms']),
+		cutoffs: json<Cutoffs>(row['cutoffs']),
+		skipped: json<Skipped>(row['skipped']),
+		skipped_total: num(row['skipped_total']),
+		error: (row['error'] as string | null) ?? null,
+	};
+}
+
+export async function readRun(knex: Knex, id: number): Promise<RunRecord | null> {
+	const row = await knex(RUNS_TABLE).where({ id }).first();
+	return row ? toRecord(row) : null;
+}
+
+export async function listRuns(knex: Knex, limit = 50, offset = 0): Promise<RunRecord[]> {
+	return (await knex(RUNS_TABLE).orderBy('id', 'desc').limit(limit).offset(offset)).map(toRecord);
+}
+
+/** The cut-offs of the last successful full run (what incremental re-scoring uses), with its id. */
+export async function latestCutoffs(knex: Knex): Promise<{ runId: number; cutoffs: Cutoffs } | null> {
+	const row = await knex(RUNS_TABLE).where({ status: 'succeeded' }).orderBy('id', 'desc').first('id', 'cutoffs');
+	return row ? { runId: Number(row.id), cutoffs: JSON.parse(row.cutoffs) as Cutoffs } : null;
+}
