@@ -18,3 +18,13 @@ export const NotInstalledError = createError<{ reason: string }>(
 	(ext) => `Segmentation is not installed: ${ext.reason}`,
 	503,
 );
+
+export const InvalidEngineSettingsError = createError<{ errors: string[] }>(
+	'INVALID_PAYLOAD',
+	(ext) => `Invalid segmentation settings: ${ext.errors.join('; ')}`,
+	400,
+);
+
+export const RecomputeBusyHttpError = createError('SEGMENTATION_BUSY', 'A recompute is already running on this cluster; try again when it has finished.', 409);
+
+export const InvalidRequestError = createError<{ errors: string[] }>('INVALID_PAYLOAD', (ext) => `Invalid request: ${ext.errors.join('; ')}`, 400);

@@ -9,6 +9,23 @@ import { readCheckedMapping } from '../settings.ts';
 import { installState } from '../state.ts';
 import { SCHEMA_VERSION } from '../install/install.ts';
 import { countBase } from '../../store/base-counts.ts';
+import { listRuns, RecomputeBusyError } from '../../store/recompute.ts';
+import { engineRuntime } from '../engine/runtime.ts';
+import { InvalidRequestError, RecomputeBusyHttpError } from '../errors.ts';
+import { z } from 'zod';
+
+const recomputeBody = z
+	.object({
+		as_of: z
+			.string()
+			.refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO date or date-time, e.g. 2011-12-10 or 2011-12-10T00:00:00Z')
+			.optional(),
+	})
+	.strict();
+const runsQuery = z.object({
+	limit: z.coerce.number().int().min(1).max(500).default(50),
+	offset: z.coerce.number().int().min(0).default(0),
+});
 
 type Handler = (req: Request & { accountability?: Accountability }, res: Response) => Promise<unknown>;
 
@@ -42,6 +59,31 @@ export default defineEndpoint({
 						counts: mapping?.ok ? await countBase(ctx.database, mapping.mapping) : null,
 					},
 				};
+			}),
+		);
+
+		// Full recompute now (once per cluster: 409 while another runs). Body: { as_of?: ISO date } for reproducible runs.
+		router.post(
+			'/recompute',
+			route(async (req) => {
+				const body = recomputeBody.safeParse(req.body ?? {});
+				if (!body.success) throw new InvalidRequestError({ errors: body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`) });
+				const asOfMs = body.data.as_of ? new Date(body.data.as_of).getTime() : Date.now();
+				try {
+					return { data: await engineRuntime(ctx).recompute('endpoint', asOfMs) };
+				} catch (error) {
+					if (error instanceof RecomputeBusyError) throw new RecomputeBusyHttpError();
+					throw error;
+				}
+			}),
+		);
+
+		router.get(
+			'/runs',
+			route(async (req) => {
+				const query = runsQuery.safeParse(req.query);
+				if (!query.success) throw new InvalidRequestError({ errors: query.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+				return { data: await listRuns(ctx.database, query.data.limit, query.data.offset) };
 			}),
 		);
 
