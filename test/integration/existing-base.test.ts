@@ -51,8 +51,12 @@ describe('an existing base with its own names', () => {
 
 		await d.restart({ extension: true, env: { SEGMENTATION_MAPPING: JSON.stringify(SHOP_MAPPING) } });
 		expect(await userCollections(d)).toEqual(['article_groups', 'articles', 'customers', 'order_lines', 'orders', 'segmentation_settings']);
-		const after = (await d.http('GET', '/fields')).body.data.filter((f: any) => !f.collection.startsWith('directus_') && !f.collection.startsWith('segmentation_')); // ours: settings + plain bookkeeping tables
-		expect(after).toEqual(before);
+		// ours: the settings, the plain bookkeeping tables and the engine's fields on the client collection
+		const engineFields = ['behaviour', 'rfm_frequency', 'rfm_monetary', 'rfm_r', 'rfm_f', 'rfm_m', 'rfm_code', 'rfm_segment', 'first_purchase_at', 'last_purchase_at', 'avg_order_value', 'purchase_cycle_days', 'next_purchase_due_at', 'is_sleeping', 'lifecycle_stage', 'lifecycle_changed_at', 'value_tier', 'spend_trend', 'rfm_computed_at'];
+		const all = (await d.http('GET', '/fields')).body.data.filter((f: any) => !f.collection.startsWith('directus_') && !f.collection.startsWith('segmentation_'));
+		const added = all.filter((f: any) => f.collection === 'customers' && engineFields.includes(f.field)).map((f: any) => f.field).sort();
+		expect(added).toEqual([...engineFields].sort());
+		expect(all.filter((f: any) => !(f.collection === 'customers' && engineFields.includes(f.field)))).toEqual(before);
 		const relationsAfter = (await d.http('GET', '/relations')).body.data.filter((r: any) => !r.collection.startsWith('directus_'));
 		expect(relationsAfter).toEqual(relationsBefore);
 

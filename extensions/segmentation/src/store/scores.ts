@@ -276,7 +276,8 @@ async function writeScores(scope: EngineScope, cut: Cutoffs, source: Sql, client
 		first_purchase_at: `CASE WHEN s.freq > 0 THEN ${d.fromMs('s.first_ms')} END`,
 		last_purchase_at: `CASE WHEN s.freq > 0 THEN ${d.fromMs('s.last_ms')} END`,
 		avg_order_value: `CASE WHEN s.freq > 0 THEN ${money('s.sum_cents * 1.0 / s.freq')} END`,
-		purchase_cycle_days: `CASE WHEN s.freq > 0 THEN s.cycle / ${DAY_MS}.0 END`,
+		// Directus's float is REAL on PostgreSQL: compare and store at that precision, or every run "changes" it
+		purchase_cycle_days: `CASE WHEN s.freq > 0 THEN ${d.pg ? `CAST(s.cycle / ${DAY_MS}.0 AS REAL)` : `s.cycle / ${DAY_MS}.0`} END`,
 		next_purchase_due_at: `CASE WHEN s.freq > 0 AND s.cycle IS NOT NULL THEN ${d.fromMs(`s.last_ms + ${d.floorInt('s.cycle')}`)} END`,
 		is_sleeping: 's.v_sleeping',
 		lifecycle_stage: 's.v_stage',
