@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { buildExtensionIfStale, startDirectus, waitForPing } from './lib/directus.ts';
 import { isTrue, projectEnv } from './lib/env.ts';
 import { openKnex } from './lib/db.ts';
-import { bootstrapIfNeeded, localUrl } from './lib/prepare.ts';
+import { bootstrapIfNeeded, ensureInstalled, localUrl } from './lib/prepare.ts';
 import { seedIfEmpty } from './lib/seed.ts';
 
 const env = projectEnv();
@@ -13,7 +13,17 @@ await buildExtensionIfStale();
 if (env['DB_CLIENT'] === 'sqlite3') mkdirSync(dirname(env['DB_FILENAME']!), { recursive: true });
 mkdirSync(env['STORAGE_LOCAL_ROOT']!, { recursive: true });
 
-const { generatedPassword } = await bootstrapIfNeeded(env);
+// Demo data goes in before Directus starts, so the engine's first run (at start-up) scores it.
+let generatedPassword: string | null = null;
+if (isTrue(env['DEMO_DATA'], true)) {
+	({ generatedPassword } = await ensureInstalled(env, console.log, { quietPassword: true }));
+	const knex = openKnex(env);
+	try {
+		await seedIfEmpty(knex, { clients: Number(env['DEMO_CLIENTS']), seed: Number(env['DEMO_SEED']) });
+	} finally {
+		await knex.destroy();
+	}
+} else ({ generatedPassword } = await bootstrapIfNeeded(env));
 const url = localUrl(env);
 console.log(`Starting Directus on ${env['DB_CLIENT'] === 'sqlite3' ? `SQLite (${env['DB_FILENAME']})` : `${env['DB_CLIENT']} (${env['DB_HOST'] ?? env['DB_CONNECTION_STRING'] ?? ''}/${env['DB_DATABASE'] ?? ''})`} …`);
 const directus = startDirectus(env, { output: 'inherit', url });
@@ -31,14 +41,6 @@ process.on('SIGTERM', () => void stop('SIGTERM'));
 
 try {
 	await waitForPing(url, { timeoutMs: 300_000, exited: directus.exited });
-	if (isTrue(env['DEMO_DATA'], true)) {
-		const knex = openKnex(env);
-		try {
-			await seedIfEmpty(knex, { clients: Number(env['DEMO_CLIENTS']), seed: Number(env['DEMO_SEED']) });
-		} finally {
-			await knex.destroy();
-		}
-	}
 	const publicUrl = env['PUBLIC_URL']!.replace(/\/$/, '');
 	console.log(
 		[

@@ -44,10 +44,10 @@ export async function freePort(): Promise<number> {
 }
 
 /** Makes sure Directus and the extension's schema are installed, starting Directus briefly if it never ran here. */
-export async function ensureInstalled(env: Env, log: (s: string) => void = console.log): Promise<void> {
+export async function ensureInstalled(env: Env, log: (s: string) => void = console.log, opts: { quietPassword?: boolean } = {}): Promise<{ generatedPassword: string | null }> {
 	const { generatedPassword } = await bootstrapIfNeeded(env);
-	if (generatedPassword) log(`Admin login: ${env['ADMIN_EMAIL']} / ${generatedPassword} (generated now and shown only once)`);
-	if (await schemaInstalled(env)) return;
+	if (generatedPassword && !opts.quietPassword) log(`Admin login: ${env['ADMIN_EMAIL']} / ${generatedPassword} (generated now and shown only once)`);
+	if (await schemaInstalled(env)) return { generatedPassword };
 	log('Installing the segmentation schema (starting Directus once) …');
 	await buildExtensionIfStale(log);
 	const port = String(await freePort());
@@ -58,6 +58,7 @@ export async function ensureInstalled(env: Env, log: (s: string) => void = conso
 		await directus.stop();
 	}
 	if (!(await schemaInstalled(env))) throw new Error('Directus started but the segmentation schema is not installed: see the Directus log (npm start) for the reason.');
+	return { generatedPassword };
 }
 
 async function schemaInstalled(env: Env): Promise<boolean> {

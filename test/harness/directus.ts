@@ -35,6 +35,8 @@ export interface TestDirectus {
 
 export interface BootOptions {
 	env?: Env;
+	/** Another instance on the same database (a second replica of a cluster). */
+	shareWith?: TestDirectus;
 	/** false: start without our extension (to build a "pre-existing" base first). */
 	extension?: boolean;
 }
@@ -47,7 +49,8 @@ export async function bootDirectus(opts: BootOptions = {}): Promise<TestDirectus
 	const logFile = resolve(ROOT, 'test-results/logs', `directus-${harness.db}-${suite}.log`);
 	mkdirSync(resolve(ROOT, 'test-results/logs'), { recursive: true });
 	let dbEnv: Env;
-	if (harness.db === 'sqlite') {
+	if (opts.shareWith) dbEnv = opts.shareWith.dbEnv;
+	else if (harness.db === 'sqlite') {
 		const file = join(harness.workDir, `suite-${suite}.db`);
 		copyFileSync(harness.sqliteTemplate!, file);
 		dbEnv = { DB_CLIENT: 'sqlite3', DB_FILENAME: file };
@@ -124,7 +127,7 @@ export async function bootDirectus(opts: BootOptions = {}): Promise<TestDirectus
 			await proc?.stop();
 			await knex.destroy();
 			log.end();
-			if (harness.pg) {
+			if (harness.pg && !opts.shareWith) {
 				const p = harness.pg;
 				const admin = new pg.Client({ host: p.host, port: p.port, user: p.user, password: p.password, database: 'postgres' });
 				await admin.connect();

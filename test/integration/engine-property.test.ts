@@ -3,10 +3,11 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../../extensions/segmentation/src/core/engine-settings.ts';
-import { computeBase, DAY_MS, type DealRow } from '../../extensions/segmentation/src/core/engine.ts';
+import { aggregateFacts, computeBase, DAY_MS, scoreClient, type DealRow } from '../../extensions/segmentation/src/core/engine.ts';
 import { DEFAULT_MAPPING } from '../../extensions/segmentation/src/core/mapping.ts';
 import { bulkInsert } from '../../extensions/segmentation/src/store/bulk-insert.ts';
 import { runFullRecompute } from '../../extensions/segmentation/src/store/recompute.ts';
+import { rescoreClients } from '../../extensions/segmentation/src/store/scores.ts';
 import { bootDirectus, type TestDirectus } from '../harness/directus.ts';
 
 const AS_OF = Date.UTC(2026, 0, 15, 12, 0, 0);
@@ -26,6 +27,8 @@ const dealArb = (clientCount: number) =>
 		closedMinute: fc.constantFrom(0, 0, 1, 600),
 		createdDay: fc.oneof({ weight: 12, arbitrary: fc.integer({ min: 0, max: 200 }) }, { weight: 1, arbitrary: fc.constantFrom(null, -2) }),
 	});
+
+type DealSpec = { client: number | null; status: string | null; amountCents: number | null; closedDay: number | null; closedMinute: number; createdDay: number | null };
 
 const settingsArb: fc.Arbitrary<EngineSettings> = fc.record({
 	scheme: fc.constantFrom('abc', 'quintile', 'thresholds') as fc.Arbitrary<EngineSettings['rfm_scheme']>,
@@ -61,6 +64,59 @@ describe('engine: SQL recompute equals the core', () => {
 		d = await bootDirectus();
 	});
 	afterAll(async () => d?.stop());
+
+	async function load(clients: boolean[], deals: DealSpec[]): Promise<DealRow[]> {
+		await d.knex('deal_items').delete();
+		await d.knex('deals').delete();
+		await d.knex('clients').delete();
+		await bulkInsert(d.knex, 'clients', [{ name: 'id', pg: 'integer' }, { name: 'name', pg: 'text' }, { name: 'difficult', pg: 'boolean' }], clients.map((difficult, i) => [i + 1, `c${i + 1}`, difficult]));
+		return insertDeals(deals, 1);
+	}
+
+	async function insertDeals(deals: DealSpec[], firstId: number): Promise<DealRow[]> {
+		const rows: DealRow[] = deals.map((x) => ({
+			client: x.client,
+			// a null status can't be stored (the column is NOT NULL): the core sees what the table holds
+			status: x.status ?? 'open',
+			amountCents: x.amountCents,
+			closedMs: x.closedDay === null ? null : AS_OF - x.closedDay * DAY_MS - x.closedMinute * 60_000,
+			createdMs: x.createdDay === null ? null : AS_OF - x.createdDay * DAY_MS,
+		}));
+		await bulkInsert(
+			d.knex,
+			'deals',
+			[{ name: 'id', pg: 'integer' }, { name: 'client', pg: 'integer' }, { name: 'status', pg: 'text' }, { name: 'amount', pg: 'numeric' }, { name: 'closed_at', pg: 'timestamptz' }, { name: 'created_at', pg: 'timestamptz' }],
+			rows.map((r, i) => [firstId + i, r.client, r.status, r.amountCents === null ? null : r.amountCents / 100, r.closedMs === null ? null : new Date(r.closedMs), r.createdMs === null ? null : new Date(r.createdMs)]),
+		);
+		return rows;
+	}
+
+	it('incremental re-scoring of changed clients equals the core against the last run\'s cut-offs', async () => {
+		await fc.assert(
+			fc.asyncProperty(baseArb, fc.array(dealArb(25), { maxLength: 15 }), fc.array(fc.nat(), { maxLength: 10 }), async ({ clients, deals, settings }, added, removedIdx) => {
+				const before = await load(clients, deals);
+				const run = await runFullRecompute({ knex: d.knex, mapping: DEFAULT_MAPPING, settings, asOfMs: AS_OF, trigger: 'test', instance: 'property-test' });
+				// then deals change: some removed, some added (clients beyond the base are dropped)
+				const removed = new Set(removedIdx.filter((i) => i < before.length).map((i) => i + 1));
+				if (removed.size) await d.knex('deals').whereIn('id', [...removed]).delete();
+				const fresh = added.filter((x) => x.client === null || x.client <= clients.length);
+				const addedRows = await insertDeals(fresh, before.length + 1);
+				const now = [...before.filter((_, i) => !removed.has(i + 1)), ...addedRows];
+				const ids = clients.map((_, i) => i + 1);
+				await rescoreClients({ knex: d.knex, mapping: DEFAULT_MAPPING, settings, asOfMs: AS_OF }, run.cutoffs!, ids);
+
+				const { facts } = aggregateFacts(now, STATUS, settings, AS_OF);
+				const actual = await d.knex('clients').orderBy('id').select('*');
+				for (const row of actual) {
+					const e = scoreClient(facts.get(row.id), clients[row.id - 1]!, run.cutoffs!, settings, AS_OF);
+					expect({ f: num(row.rfm_frequency), code: row.rfm_code, segment: row.rfm_segment, stage: row.lifecycle_stage, tier: row.value_tier, trend: row.spend_trend, sleeping: bool(row.is_sleeping), last: ms(row.last_purchase_at) }, `client ${row.id}`).toEqual({
+						f: e.frequency, code: e.code, segment: e.segment, stage: e.stage, tier: e.tier, trend: e.trend, sleeping: e.sleeping, last: e.lastMs,
+					});
+				}
+			}),
+			{ numRuns: Number(process.env['PROPERTY_RUNS'] ?? 40) },
+		);
+	});
 
 	it('on random bases', async () => {
 		await fc.assert(

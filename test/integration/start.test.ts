@@ -73,6 +73,14 @@ describe('npm start', () => {
 		const token = (await login.json()).data.access_token;
 		const count = await fetch(`${url}/items/clients?aggregate[count]=*`, { headers: { authorization: `Bearer ${token}` } });
 		expect(Number((await count.json()).data[0].count)).toBe(300);
+		// the engine's first run (at start-up) scored the demo clients
+		let scored = 0;
+		for (let i = 0; i < 100 && scored === 0; i++) {
+			const res = await fetch(`${url}/items/clients?filter[rfm_code][_nnull]=true&aggregate[count]=*`, { headers: { authorization: `Bearer ${token}` } });
+			scored = Number((await res.json()).data[0].count);
+			if (!scored) await new Promise((r) => setTimeout(r, 100));
+		}
+		expect(scored).toBeGreaterThan(100);
 
 		running.child.kill('SIGINT');
 		expect(await running.exited).toBe(0);

@@ -131,8 +131,9 @@ export async function listRuns(knex: Knex, limit = 50, offset = 0): Promise<RunR
 	return (await knex(RUNS_TABLE).orderBy('id', 'desc').limit(limit).offset(offset)).map(toRecord);
 }
 
-/** The cut-offs of the last successful full run (what incremental re-scoring uses), with its id. */
+/** The cut-offs of the last successful full run that scored anyone (what incremental re-scoring uses). A run over
+ *  an empty base has none worth reusing: the first change then triggers a full run instead. */
 export async function latestCutoffs(knex: Knex): Promise<{ runId: number; cutoffs: Cutoffs } | null> {
-	const row = await knex(RUNS_TABLE).where({ status: 'succeeded' }).orderBy('id', 'desc').first('id', 'cutoffs');
-	return row ? { runId: Number(row.id), cutoffs: JSON.parse(row.cutoffs) as Cutoffs } : null;
+	const row = await knex(RUNS_TABLE).where({ status: 'succeeded' }).orderBy('id', 'desc').first('id', 'cutoffs', 'clients_scored');
+	return row && Number(row.clients_scored) > 0 ? { runId: Number(row.id), cutoffs: JSON.parse(row.cutoffs) as Cutoffs } : null;
 }
