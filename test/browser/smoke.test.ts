@@ -62,6 +62,19 @@ describe.skipIf(!haveChromium)('App smoke test (Chromium)', () => {
 		// the mapping table: each role next to the collection or field that plays it
 		await page.getByText('Deal closed at (purchase time)').waitFor({ timeout: 60_000 });
 		expect(await page.locator('table.mapping code', { hasText: 'closed_at' }).count()).toBe(1);
-		await page.screenshot({ path: join(SHOTS, 'segmentation-module.png') });
+		// recompute from the module: the run appears in the table
+		await page.getByRole('button', { name: 'Recompute now' }).click();
+		await page.getByText(/Recomputed: /).waitFor({ timeout: 120_000 });
+		expect(await page.locator('table.runs tbody tr').count()).toBeGreaterThanOrEqual(1);
+		await page.screenshot({ path: join(SHOTS, 'segmentation-module.png'), fullPage: true });
+	});
+
+	it('shows the computed behaviour on a client card', async () => {
+		const scored = await d.knex('clients').whereNotNull('rfm_code').first('id', 'rfm_code');
+		await page.goto(`${d.url}/admin/content/clients/${scored.id}`);
+		await page.getByText('Behaviour (computed)').waitFor({ timeout: 60_000 });
+		await page.getByText('RFM cell').first().waitFor({ timeout: 60_000 });
+		await page.getByText(scored.rfm_code, { exact: true }).first().waitFor({ timeout: 60_000 });
+		await page.screenshot({ path: join(SHOTS, 'client-card.png'), fullPage: true });
 	});
 });

@@ -60,8 +60,8 @@ export async function runFullRecompute(o: RecomputeOptions): Promise<RunRecord> 
 	try {
 		const scope: EngineScope = { knex, mapping: o.mapping, settings: o.settings, asOfMs: o.asOfMs };
 		o.onProgress?.('facts', 0, 1);
-		const skipped = await countSkipped(scope);
-		const withDeals = await buildStage(scope);
+		// two independent scans of the deals: on PostgreSQL they run side by side on two connections
+		const [skipped] = await Promise.all([countSkipped(scope), buildStage(scope)]);
 		o.onProgress?.('cutoffs', 0, 1);
 		const cutoffs = await computeStageCutoffs(scope);
 		const { changed, clients } = await writeAllScores(scope, cutoffs, 100_000, (done, total) => o.onProgress?.('write', done, total));
@@ -78,7 +78,6 @@ export async function runFullRecompute(o: RecomputeOptions): Promise<RunRecord> 
 			skipped: JSON.stringify(skipped),
 			skipped_total: Object.values(skipped).reduce((a, b) => a + b, 0),
 		});
-		void withDeals;
 		return (await readRun(knex, runId))!;
 	} catch (error) {
 		await knex(RUNS_TABLE)

@@ -308,12 +308,13 @@ export async function writeAllScores(scope: EngineScope, cut: Cutoffs, batchSize
 	const [bounds] = rows(await knex.raw(`SELECT MIN(id) AS lo, MAX(id) AS hi, COUNT(*) AS n FROM ${q(m.client_collection)}`));
 	const lo = Number(bounds?.['lo'] ?? 0);
 	const hi = Number(bounds?.['hi'] ?? -1);
-	const stage = new Sql().add(`SELECT * FROM ${STAGE_TABLE}`);
 	let changed = 0;
-	// on SQLite the whole pass shares one connection anyway; on PostgreSQL each batch commits on its own
+	// each batch is its own statement (short locks); the stage is restricted to the same id range
 	for (let start = lo; start <= hi; start += batchSize) {
 		const end = Math.min(hi, start + batchSize - 1);
-		changed += await writeScores(scope, cut, stage, `c.id BETWEEN ${Math.trunc(start)} AND ${Math.trunc(end)}`);
+		const range = `BETWEEN ${Math.trunc(start)} AND ${Math.trunc(end)}`;
+		const stage = new Sql().add(`SELECT * FROM ${STAGE_TABLE} WHERE client_id ${range}`);
+		changed += await writeScores(scope, cut, stage, `c.id ${range}`);
 		onBatch?.(end - lo + 1, hi - lo + 1);
 	}
 	return { changed, clients: Number(bounds?.['n'] ?? 0) };

@@ -1,6 +1,7 @@
 // The extension's bookkeeping lives in plain tables (not registered as Directus collections, so they don't count
 // against the Core tier's 25). Each is created here, idempotently, by the schema installer.
 import type { Knex } from 'knex';
+import { isPostgres } from './bulk-insert.ts';
 
 export const META_TABLE = 'segmentation_meta';
 export const LOCKS_TABLE = 'segmentation_locks';
@@ -64,6 +65,11 @@ export async function ensureBookkeepingTables(knex: Knex): Promise<void> {
 		t.integer('lost').notNullable();
 		t.integer('uninterested').notNullable();
 	});
+	// scratch data, rebuilt by every run: no write-ahead log needed on PostgreSQL
+	if (isPostgres(knex)) {
+		const [row] = (await knex.raw(`SELECT relpersistence FROM pg_class WHERE oid = to_regclass(?)`, [STAGE_TABLE])).rows;
+		if (row?.relpersistence === 'p') await knex.raw(`ALTER TABLE ${STAGE_TABLE} SET UNLOGGED`);
+	}
 }
 
 export async function readMeta(knex: Knex, key: string): Promise<string | null> {

@@ -11,6 +11,7 @@ import { SCHEMA_VERSION } from '../install/install.ts';
 import { countBase } from '../../store/base-counts.ts';
 import { listRuns, RecomputeBusyError } from '../../store/recompute.ts';
 import { engineRuntime } from '../engine/runtime.ts';
+import { mountNaiveBaseline } from './naive-baseline.ts';
 import { InvalidRequestError, RecomputeBusyHttpError } from '../errors.ts';
 import { z } from 'zod';
 
@@ -86,6 +87,10 @@ export default defineEndpoint({
 				return { data: await listRuns(ctx.database, query.data.limit, query.data.offset) };
 			}),
 		);
+
+		if (ctx.env['SEGMENTATION_BENCH'] === true || ctx.env['SEGMENTATION_BENCH'] === 'true') {
+			mountNaiveBaseline(router, ctx, (req) => assertSegmentationAccess(ctx, (req as { accountability?: Accountability }).accountability));
+		}
 
 		// Checks a proposed mapping against the live schema without saving it.
 		router.post(
