@@ -61,51 +61,63 @@ function factsSelect(scope: EngineScope, d: Dialect, clientIds: number[] | null)
 	const previousStart = d.instant(scope.asOfMs - 2 * period);
 	const freshStart = d.instant(scope.asOfMs - s.refused_after_days * DAY_MS);
 	const restrict = clientIds ? ` AND ${q(m.deal_client_field)} IN (${idList(clientIds)})` : '';
-	const sql = new Sql();
-	sql.add(
-		`WITH valid AS (
-			SELECT ${q(m.deal_client_field)} AS client_id, ${q(m.deal_status_field)} AS st,
-				${d.roundInt(`${q(m.deal_amount_field)} * 100`)} AS cents, ${q(m.deal_created_field)} AS created, ${q(m.deal_closed_field)} AS closed
-			FROM ${q(m.deal_collection)}
-			WHERE ${q(m.deal_client_field)} IS NOT NULL AND ${q(m.deal_status_field)} IN (?, ?, ?, ?)${restrict}
-		),
-		won AS (
-			SELECT client_id, cents, closed, ${d.ms('closed')} AS closed_ms FROM valid
-			WHERE st = ? AND cents >= 0 AND closed IS NOT NULL AND closed <= ${asOf.sql}
-		),
-		gaps AS (
-			SELECT client_id, closed_ms - LAG(closed_ms) OVER (PARTITION BY client_id ORDER BY closed_ms) AS gap FROM won
-		),
-		ranked AS (
+	const closed = q(m.deal_closed_field);
+	const created = q(m.deal_created_field);
+	const st = q(m.deal_status_field);
+	// PostgreSQL takes the median gap in the same aggregate pass (percentile_cont(0.5) is the mean of the two
+	// middle gaps, as core's median); SQLite ranks the gaps in a window and averages the middle one or two.
+	const cycleSql = d.pg
+		? { column: 'percentile_cont(0.5) WITHIN GROUP (ORDER BY gap) AS cycle_ms', ctes: '', join: '', pick: 'w.cycle_ms' }
+		: {
+				column: 'NULL AS cycle_ms',
+				ctes: `ranked AS (
 			SELECT client_id, gap, ROW_NUMBER() OVER (PARTITION BY client_id ORDER BY gap) AS rn, COUNT(*) OVER (PARTITION BY client_id) AS cnt
 			FROM gaps WHERE gap IS NOT NULL
 		),
 		cycles AS (
 			SELECT client_id, AVG(gap) AS cycle_ms FROM ranked WHERE rn = (cnt + 1) / 2 OR rn = (cnt + 2) / 2 GROUP BY client_id
+		),`,
+				join: ' LEFT JOIN cycles c ON c.client_id = ids.client_id',
+				pick: 'c.cycle_ms',
+			};
+	const sql = new Sql();
+	// each CTE is read once, so PostgreSQL streams it instead of materialising millions of rows
+	sql.add(
+		`WITH won AS (
+			SELECT ${q(m.deal_client_field)} AS client_id, ${d.roundInt(`${q(m.deal_amount_field)} * 100`)} AS cents, ${closed} AS closed, ${d.ms(closed)} AS closed_ms
+			FROM ${q(m.deal_collection)}
+			WHERE ${q(m.deal_client_field)} IS NOT NULL AND ${st} = ? AND ${q(m.deal_amount_field)} >= 0 AND ${closed} IS NOT NULL AND ${closed} <= ${asOf.sql}${restrict}
 		),
+		gaps AS (
+			SELECT client_id, cents, closed, closed_ms, closed_ms - LAG(closed_ms) OVER (PARTITION BY client_id ORDER BY closed_ms) AS gap FROM won
+		),
+		${cycleSql.ctes}
 		won_agg AS (
 			SELECT client_id, COUNT(*) AS freq, SUM(cents) AS sum_cents, MIN(closed_ms) AS first_ms, MAX(closed_ms) AS last_ms,
 				SUM(CASE WHEN closed > ${recentStart.sql} THEN cents ELSE 0 END) AS recent_cents,
-				SUM(CASE WHEN closed > ${previousStart.sql} AND closed <= ${recentStart.sql} THEN cents ELSE 0 END) AS previous_cents
-			FROM won GROUP BY client_id
+				SUM(CASE WHEN closed > ${previousStart.sql} AND closed <= ${recentStart.sql} THEN cents ELSE 0 END) AS previous_cents,
+				${cycleSql.column}
+			FROM gaps GROUP BY client_id
 		),
 		other_agg AS (
-			SELECT client_id,
-				MAX(CASE WHEN st = ? AND created > ${freshStart.sql} THEN 1 ELSE 0 END) AS fresh_open,
-				MAX(CASE WHEN st = ? AND (created IS NULL OR created <= ${freshStart.sql}) THEN 1 ELSE 0 END) AS stale_open,
-				MAX(CASE WHEN st = ? THEN 1 ELSE 0 END) AS lost,
-				MAX(CASE WHEN st = ? THEN 1 ELSE 0 END) AS uninterested
-			FROM valid WHERE st <> ? AND (created IS NULL OR created <= ${asOf.sql}) GROUP BY client_id
+			SELECT ${q(m.deal_client_field)} AS client_id,
+				MAX(CASE WHEN ${st} = ? AND ${created} > ${freshStart.sql} THEN 1 ELSE 0 END) AS fresh_open,
+				MAX(CASE WHEN ${st} = ? AND (${created} IS NULL OR ${created} <= ${freshStart.sql}) THEN 1 ELSE 0 END) AS stale_open,
+				MAX(CASE WHEN ${st} = ? THEN 1 ELSE 0 END) AS lost,
+				MAX(CASE WHEN ${st} = ? THEN 1 ELSE 0 END) AS uninterested
+			FROM ${q(m.deal_collection)}
+			WHERE ${q(m.deal_client_field)} IS NOT NULL AND ${st} IN (?, ?, ?) AND (${created} IS NULL OR ${created} <= ${asOf.sql})${restrict}
+			GROUP BY ${q(m.deal_client_field)}
 		),
 		ids AS (SELECT client_id FROM won_agg UNION SELECT client_id FROM other_agg)
 		SELECT ids.client_id, COALESCE(w.freq, 0) AS freq, COALESCE(w.sum_cents, 0) AS sum_cents, w.first_ms, w.last_ms,
-			COALESCE(w.recent_cents, 0) AS recent_cents, COALESCE(w.previous_cents, 0) AS previous_cents, c.cycle_ms,
+			COALESCE(w.recent_cents, 0) AS recent_cents, COALESCE(w.previous_cents, 0) AS previous_cents, ${cycleSql.pick} AS cycle_ms,
 			COALESCE(o.fresh_open, 0) AS fresh_open, COALESCE(o.stale_open, 0) AS stale_open, COALESCE(o.lost, 0) AS lost, COALESCE(o.uninterested, 0) AS uninterested
-		FROM ids LEFT JOIN won_agg w ON w.client_id = ids.client_id LEFT JOIN other_agg o ON o.client_id = ids.client_id LEFT JOIN cycles c ON c.client_id = ids.client_id`,
-		m.deal_status_won, m.deal_status_lost, m.deal_status_open, m.deal_status_uninterested,
+		FROM ids LEFT JOIN won_agg w ON w.client_id = ids.client_id LEFT JOIN other_agg o ON o.client_id = ids.client_id${cycleSql.join}`,
 		m.deal_status_won, asOf.binding,
 		recentStart.binding, previousStart.binding, recentStart.binding,
-		m.deal_status_open, freshStart.binding, m.deal_status_open, freshStart.binding, m.deal_status_lost, m.deal_status_uninterested, m.deal_status_won, asOf.binding,
+		m.deal_status_open, freshStart.binding, m.deal_status_open, freshStart.binding, m.deal_status_lost, m.deal_status_uninterested,
+		m.deal_status_open, m.deal_status_lost, m.deal_status_uninterested, asOf.binding,
 	);
 	return sql;
 }
@@ -258,10 +270,10 @@ function scoredSelect(scope: EngineScope, d: Dialect, cut: Cutoffs, source: Sql,
 }
 
 /** Writes the scores of the clients matched by clientFilter; returns how many rows changed. */
-async function writeScores(scope: EngineScope, cut: Cutoffs, source: Sql, clientFilter: string): Promise<number> {
+async function writeScores(scope: EngineScope, cut: Cutoffs, source: Sql, clientFilter: (alias: string) => string): Promise<number> {
 	const { knex, mapping: m } = scope;
 	const d = dialectOf(knex);
-	const src = scoredSelect(scope, d, cut, source, clientFilter);
+	const src = scoredSelect(scope, d, cut, source, clientFilter('c'));
 	const t = q(m.client_collection);
 	const asOf = d.fromMs(d.float);
 	const money = (e: string) => (d.pg ? `ROUND(CAST(${e} AS NUMERIC) / 100, 2)` : `ROUND((${e}) / 100.0, 2)`);
@@ -292,7 +304,8 @@ async function writeScores(scope: EngineScope, cut: Cutoffs, source: Sql, client
 	sets.push(`${q('lifecycle_changed_at')} = CASE WHEN ${distinct(`${t}.${q('lifecycle_stage')}`, 's.v_stage')} THEN ${asOf} ELSE ${t}.${q('lifecycle_changed_at')} END`);
 	sets.push(`${q('rfm_computed_at')} = ${asOf}`);
 	const changed = compared.map((f) => distinct(`${t}.${q(f)}`, values[f]!)).join(' OR ');
-	const sql = `UPDATE ${t} SET ${sets.join(', ')} FROM (${src.text}) s WHERE ${t}.${q('id')} = s.id AND (${changed})`;
+	// the target is restricted like the source, so the planner walks the key range instead of the whole table
+	const sql = `UPDATE ${t} SET ${sets.join(', ')} FROM (${src.text}) s WHERE ${t}.${q('id')} = s.id AND ${clientFilter(t)} AND (${changed})`;
 	const result = await knex.raw(sql, [scope.asOfMs, scope.asOfMs, ...src.bindings]);
 	return d.pg ? Number((result as { rowCount: number }).rowCount) : await sqliteChanges(knex);
 }
@@ -314,7 +327,7 @@ export async function writeAllScores(scope: EngineScope, cut: Cutoffs, batchSize
 		const end = Math.min(hi, start + batchSize - 1);
 		const range = `BETWEEN ${Math.trunc(start)} AND ${Math.trunc(end)}`;
 		const stage = new Sql().add(`SELECT * FROM ${STAGE_TABLE} WHERE client_id ${range}`);
-		changed += await writeScores(scope, cut, stage, `c.id ${range}`);
+		changed += await writeScores(scope, cut, stage, (alias) => `${alias}.${q('id')} ${range}`);
 		onBatch?.(end - lo + 1, hi - lo + 1);
 	}
 	return { changed, clients: Number(bounds?.['n'] ?? 0) };
@@ -324,5 +337,6 @@ export async function writeAllScores(scope: EngineScope, cut: Cutoffs, batchSize
 export async function rescoreClients(scope: EngineScope, cut: Cutoffs, clientIds: number[]): Promise<number> {
 	if (clientIds.length === 0) return 0;
 	const d = dialectOf(scope.knex);
-	return writeScores(scope, cut, factsSelect(scope, d, clientIds), `c.id IN (${idList(clientIds)})`);
+	const ids = idList(clientIds);
+	return writeScores(scope, cut, factsSelect(scope, d, clientIds), (alias) => `${alias}.${q('id')} IN (${ids})`);
 }
