@@ -77,7 +77,7 @@ function factsSelect(scope: EngineScope, d: Dialect, clientIds: number[] | null)
 		cycles AS (
 			SELECT client_id, AVG(gap) AS cycle_ms FROM ranked WHERE rn = (cnt + 1) / 2 OR rn = (cnt + 2) / 2 GROUP BY client_id
 		),`,
-				join: ' LEFT JOIN cycles c ON c.client_id = ids.client_id',
+				join: ' LEFT JOIN cycles c ON c.client_id = w.client_id',
 				pick: 'c.cycle_ms',
 			};
 	const sql = new Sql();
@@ -108,12 +108,11 @@ function factsSelect(scope: EngineScope, d: Dialect, clientIds: number[] | null)
 			FROM ${q(m.deal_collection)}
 			WHERE ${q(m.deal_client_field)} IS NOT NULL AND ${st} IN (?, ?, ?) AND (${created} IS NULL OR ${created} <= ${asOf.sql})${restrict}
 			GROUP BY ${q(m.deal_client_field)}
-		),
-		ids AS (SELECT client_id FROM won_agg UNION SELECT client_id FROM other_agg)
-		SELECT ids.client_id, COALESCE(w.freq, 0) AS freq, COALESCE(w.sum_cents, 0) AS sum_cents, w.first_ms, w.last_ms,
+		)
+		SELECT COALESCE(w.client_id, o.client_id) AS client_id, COALESCE(w.freq, 0) AS freq, COALESCE(w.sum_cents, 0) AS sum_cents, w.first_ms, w.last_ms,
 			COALESCE(w.recent_cents, 0) AS recent_cents, COALESCE(w.previous_cents, 0) AS previous_cents, ${cycleSql.pick} AS cycle_ms,
 			COALESCE(o.fresh_open, 0) AS fresh_open, COALESCE(o.stale_open, 0) AS stale_open, COALESCE(o.lost, 0) AS lost, COALESCE(o.uninterested, 0) AS uninterested
-		FROM ids LEFT JOIN won_agg w ON w.client_id = ids.client_id LEFT JOIN other_agg o ON o.client_id = ids.client_id${cycleSql.join}`,
+		FROM won_agg w FULL OUTER JOIN other_agg o ON o.client_id = w.client_id${cycleSql.join}`,
 		m.deal_status_won, asOf.binding,
 		recentStart.binding, previousStart.binding, recentStart.binding,
 		m.deal_status_open, freshStart.binding, m.deal_status_open, freshStart.binding, m.deal_status_lost, m.deal_status_uninterested,
