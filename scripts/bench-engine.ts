@@ -7,14 +7,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
-import pg from 'pg';
 import { SCORE_FIELDS } from '../extensions/segmentation/src/store/scores.ts';
 import { intFlag, parseArgs } from './lib/args.ts';
 import { openKnex } from './lib/db.ts';
 import { startDirectus, waitForPing, type DirectusProcess } from './lib/directus.ts';
 import { runFloor } from './lib/engine-floor.ts';
 import { EXTENSIONS_PATH, projectEnv, type Env } from './lib/env.ts';
-import { ensurePostgres } from './lib/pg-cluster.ts';
+import { ensurePostgres, recreateDatabase } from './lib/pg-cluster.ts';
 import { ensureInstalled, freePort } from './lib/prepare.ts';
 import { seedDemo, todayUtc } from './lib/seed.ts';
 
@@ -99,7 +98,7 @@ async function measure(db: string, clients: number, env: Env): Promise<void> {
 		const url = proc.url;
 		// the start-up run scores the new base first; wait for it, then measure from scratch
 		for (let i = 0; i < 3600; i++) {
-			const runs = (await http(url, 'GET', '/segmentation/runs?limit=1')).data;
+			const runs = (await http(url, 'GET', '/segmentation/runs?limit=1').catch(() => ({ data: [] }))).data;
 			if (runs[0]?.status === 'succeeded') break;
 			await new Promise((r) => setTimeout(r, 500));
 		}
@@ -150,11 +149,7 @@ try {
 		if (dbs.includes('pg')) {
 			const server = await ensurePostgres(() => undefined);
 			try {
-				const admin = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: 'postgres' });
-				await admin.connect();
-				await admin.query('DROP DATABASE IF EXISTS seg_bench_engine');
-				await admin.query('CREATE DATABASE seg_bench_engine');
-				await admin.end();
+				await recreateDatabase(server, 'seg_bench_engine');
 				await measure('pg', clients, { ...base, DB_CLIENT: 'pg', DB_HOST: server.host, DB_PORT: String(server.port), DB_USER: server.user, DB_PASSWORD: server.password, DB_DATABASE: 'seg_bench_engine' });
 			} finally {
 				await server.stop();

@@ -5,14 +5,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
-import pg from 'pg';
 import { generateCatalog, generateClients } from '../extensions/segmentation/src/core/demo-data.ts';
 import { baseNames } from '../extensions/segmentation/src/core/base-names.ts';
 import { readMappingFromDatabase } from '../extensions/segmentation/src/store/live-schema.ts';
 import { intFlag, parseArgs } from './lib/args.ts';
 import { openKnex } from './lib/db.ts';
 import { projectEnv, type Env } from './lib/env.ts';
-import { ensurePostgres } from './lib/pg-cluster.ts';
+import { ensurePostgres, recreateDatabase } from './lib/pg-cluster.ts';
 import { ensureInstalled } from './lib/prepare.ts';
 import { seedDemo } from './lib/seed.ts';
 
@@ -84,11 +83,7 @@ try {
 	if (dbs.includes('pg')) {
 		const server = await ensurePostgres(() => undefined);
 		try {
-			const admin = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: 'postgres' });
-			await admin.connect();
-			await admin.query('DROP DATABASE IF EXISTS seg_bench_seed');
-			await admin.query('CREATE DATABASE seg_bench_seed');
-			await admin.end();
+			await recreateDatabase(server, 'seg_bench_seed');
 			await measure('pg', { ...base, DB_CLIENT: 'pg', DB_HOST: server.host, DB_PORT: String(server.port), DB_USER: server.user, DB_PASSWORD: server.password, DB_DATABASE: 'seg_bench_seed' });
 		} finally {
 			await server.stop();

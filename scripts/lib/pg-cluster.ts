@@ -87,3 +87,15 @@ export async function ensurePostgres(log: (s: string) => void = console.log): Pr
 		},
 	};
 }
+
+/** Drops (when present) and creates a database on the server; optionally from a template. */
+export async function recreateDatabase(server: Pick<PgServer, 'host' | 'port' | 'user' | 'password'>, name: string, template?: string): Promise<void> {
+	const admin = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: 'postgres' });
+	await admin.connect();
+	try {
+		await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+		await admin.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ''}`);
+	} finally {
+		await admin.end();
+	}
+}

@@ -10,6 +10,7 @@ import { openKnex } from '../../scripts/lib/db.ts';
 import { startDirectus, waitForPing, type DirectusProcess } from '../../scripts/lib/directus.ts';
 import { ROOT, type Env } from '../../scripts/lib/env.ts';
 import { freePort } from '../../scripts/lib/prepare.ts';
+import { recreateDatabase } from '../../scripts/lib/pg-cluster.ts';
 import { ADMIN_TOKEN, baseTestEnv } from './config.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -57,10 +58,7 @@ export async function bootDirectus(opts: BootOptions = {}): Promise<TestDirectus
 	} else {
 		const p = harness.pg!;
 		const database = `seg_${suite}`;
-		const admin = new pg.Client({ host: p.host, port: p.port, user: p.user, password: p.password, database: 'postgres' });
-		await admin.connect();
-		await admin.query(`CREATE DATABASE ${database} TEMPLATE ${p.templateDb}`);
-		await admin.end();
+		await recreateDatabase(p, database, p.templateDb);
 		dbEnv = { DB_CLIENT: 'pg', DB_HOST: p.host, DB_PORT: String(p.port), DB_USER: p.user, DB_PASSWORD: p.password, DB_DATABASE: database };
 	}
 	const port = await freePort();

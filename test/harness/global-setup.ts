@@ -7,7 +7,7 @@ import type { TestProject } from 'vitest/node';
 import pg from 'pg';
 import { bootstrapDirectus, buildExtensionIfStale } from '../../scripts/lib/directus.ts';
 import { ROOT } from '../../scripts/lib/env.ts';
-import { ensurePostgres, type PgServer } from '../../scripts/lib/pg-cluster.ts';
+import { ensurePostgres, recreateDatabase, type PgServer } from '../../scripts/lib/pg-cluster.ts';
 import { baseTestEnv, type HarnessConfig } from './config.ts';
 
 declare module 'vitest' {
@@ -32,11 +32,7 @@ export default async function setup(project: TestProject) {
 		server = await ensurePostgres();
 		const pgConn = { host: server.host, port: server.port, user: server.user, password: server.password };
 		const templateDb = `seg_tpl_${process.pid}`;
-		const admin = new pg.Client({ ...pgConn, database: 'postgres' });
-		await admin.connect();
-		await admin.query(`DROP DATABASE IF EXISTS ${templateDb}`);
-		await admin.query(`CREATE DATABASE ${templateDb}`);
-		await admin.end();
+		await recreateDatabase(pgConn, templateDb);
 		await bootstrapDirectus({
 			...baseTestEnv(workDir),
 			DB_CLIENT: 'pg',

@@ -121,25 +121,7 @@ describe('engine: SQL recompute equals the core', () => {
 	it('on random bases', async () => {
 		await fc.assert(
 			fc.asyncProperty(baseArb, async ({ clients, deals, settings }) => {
-				await d.knex('deal_items').delete();
-				await d.knex('deals').delete();
-				await d.knex('clients').delete();
-				await bulkInsert(d.knex, 'clients', [{ name: 'id', pg: 'integer' }, { name: 'name', pg: 'text' }, { name: 'difficult', pg: 'boolean' }], clients.map((difficult, i) => [i + 1, `c${i + 1}`, difficult]));
-				const rows: DealRow[] = deals.map((x) => ({
-					client: x.client,
-					status: x.status,
-					amountCents: x.amountCents,
-					closedMs: x.closedDay === null ? null : AS_OF - x.closedDay * DAY_MS - x.closedMinute * 60_000,
-					createdMs: x.createdDay === null ? null : AS_OF - x.createdDay * DAY_MS,
-				}));
-				await bulkInsert(
-					d.knex,
-					'deals',
-					[{ name: 'id', pg: 'integer' }, { name: 'client', pg: 'integer' }, { name: 'status', pg: 'text' }, { name: 'amount', pg: 'numeric' }, { name: 'closed_at', pg: 'timestamptz' }, { name: 'created_at', pg: 'timestamptz' }],
-					rows.map((r, i) => [i + 1, r.client, r.status ?? 'open', r.amountCents === null ? null : r.amountCents / 100, r.closedMs === null ? null : new Date(r.closedMs), r.createdMs === null ? null : new Date(r.createdMs)]),
-				);
-				// a null status can't be stored (the column is NOT NULL): the core sees what the table holds
-				const stored = rows.map((r) => ({ ...r, status: r.status ?? 'open' }));
+				const stored = await load(clients, deals);
 				const expected = computeBase(clients.map((difficult, i) => ({ id: i + 1, difficult })), stored, STATUS, settings, AS_OF);
 
 				const run = await runFullRecompute({ knex: d.knex, mapping: DEFAULT_MAPPING, settings, asOfMs: AS_OF, trigger: 'test', instance: 'property-test' });

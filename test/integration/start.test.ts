@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { NODE22, ROOT } from '../../scripts/lib/env.ts';
 import { freePort } from '../../scripts/lib/prepare.ts';
+import { recreateDatabase } from '../../scripts/lib/pg-cluster.ts';
 
 interface Started { child: ChildProcess; output: () => string; exited: Promise<number | null> }
 
@@ -48,11 +49,7 @@ describe('npm start', () => {
 
 	it('first start: installs, loads demo data, prints the URL and a generated password once; Ctrl-C stops cleanly', async () => {
 		if (harness.pg) {
-			const admin = new pg.Client({ ...harness.pg, database: 'postgres' });
-			await admin.connect();
-			await admin.query('DROP DATABASE IF EXISTS seg_start_test');
-			await admin.query('CREATE DATABASE seg_start_test');
-			await admin.end();
+			await recreateDatabase(harness.pg, 'seg_start_test');
 			dbEnv = { DB_CLIENT: 'pg', DB_HOST: harness.pg.host, DB_PORT: String(harness.pg.port), DB_USER: harness.pg.user, DB_PASSWORD: harness.pg.password, DB_DATABASE: 'seg_start_test' };
 		}
 		// .env says 999 demo clients and another admin e-mail; the environment's DEMO_CLIENTS must win

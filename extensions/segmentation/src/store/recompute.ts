@@ -64,7 +64,7 @@ export async function runFullRecompute(o: RecomputeOptions): Promise<RunRecord> 
 		const [skipped] = await Promise.all([countSkipped(scope), buildStage(scope)]);
 		o.onProgress?.('cutoffs', 0, 1);
 		const cutoffs = await computeStageCutoffs(scope);
-		const { changed, clients } = await writeAllScores(scope, cutoffs, 100_000, (done, total) => o.onProgress?.('write', done, total));
+		const { changed, clients } = await writeAllScores(scope, cutoffs, undefined, (done, total) => o.onProgress?.('write', done, total));
 		const [scoredRow] = await knex('segmentation_score_stage').where('freq', '>', 0).count({ n: '*' });
 		const finished = Date.now();
 		await knex(RUNS_TABLE).where({ id: runId }).update({

@@ -18,6 +18,9 @@ export const SCORE_FIELDS = [
 	'value_tier', 'spend_trend', 'rfm_computed_at',
 ] as const;
 
+/** Clients per statement on SQLite (keeps each statement well under a second at 10 deals per client). */
+const SQLITE_CHUNK = 25_000;
+
 /** Quotes an identifier that already passed the mapping check (checked again: nothing else reaches SQL). */
 export function q(name: string): string {
 	if (!IDENTIFIER.test(name)) throw new Error(`Refusing identifier ${JSON.stringify(name)} in SQL`);
@@ -52,7 +55,10 @@ function idList(ids: number[]): string {
 
 /** One row of facts per client with at least one deal. Columns: client_id, freq, sum_cents, first_ms, last_ms,
  *  recent_cents, previous_cents, cycle_ms, fresh_open, stale_open, lost, uninterested. */
-function factsSelect(scope: EngineScope, d: Dialect, clientIds: number[] | null): Sql {
+/** Which clients a facts pass covers: all, a list (incremental), or an id range (SQLite's chunked full run). */
+type ClientRestriction = { ids: number[] } | { range: [number, number] } | null;
+
+function factsSelect(scope: EngineScope, d: Dialect, only: ClientRestriction): Sql {
 	const m = scope.mapping;
 	const s = scope.settings;
 	const asOf = d.instant(scope.asOfMs);
@@ -60,7 +66,11 @@ function factsSelect(scope: EngineScope, d: Dialect, clientIds: number[] | null)
 	const recentStart = d.instant(scope.asOfMs - period);
 	const previousStart = d.instant(scope.asOfMs - 2 * period);
 	const freshStart = d.instant(scope.asOfMs - s.refused_after_days * DAY_MS);
-	const restrict = clientIds ? ` AND ${q(m.deal_client_field)} IN (${idList(clientIds)})` : '';
+	const restrict = !only
+		? ''
+		: 'ids' in only
+			? ` AND ${q(m.deal_client_field)} IN (${idList(only.ids)})`
+			: ` AND ${q(m.deal_client_field)} BETWEEN ${Math.trunc(only.range[0])} AND ${Math.trunc(only.range[1])}`;
 	const closed = q(m.deal_closed_field);
 	const created = q(m.deal_created_field);
 	const st = q(m.deal_status_field);
@@ -153,12 +163,24 @@ export async function buildStage(scope: EngineScope): Promise<number> {
 	const { knex } = scope;
 	const d = dialectOf(knex);
 	await d.truncate(knex, STAGE_TABLE);
-	const facts = factsSelect(scope, d, null);
-	await knex.raw(
-		`INSERT INTO ${STAGE_TABLE} (client_id, freq, sum_cents, first_ms, last_ms, recent_cents, previous_cents, cycle_ms, fresh_open, stale_open, lost, uninterested) ${facts.text}`,
-		facts.bindings,
-	);
-	if (d.pg) await knex.raw(`ANALYZE ${STAGE_TABLE}`);
+	const insert = async (only: ClientRestriction) => {
+		const facts = factsSelect(scope, d, only);
+		await knex.raw(
+			`INSERT INTO ${STAGE_TABLE} (client_id, freq, sum_cents, first_ms, last_ms, recent_cents, previous_cents, cycle_ms, fresh_open, stale_open, lost, uninterested) ${facts.text}`,
+			facts.bindings,
+		);
+	};
+	if (d.pg) {
+		await insert(null);
+		await knex.raw(`ANALYZE ${STAGE_TABLE}`);
+	} else {
+		// SQLite serves Directus through one connection: short statements (a client-id range each) let requests
+		// in between instead of queueing behind one long pass
+		const [bounds] = rows(await knex.raw(`SELECT MIN(id) AS lo, MAX(id) AS hi FROM ${q(scope.mapping.client_collection)}`));
+		const lo = Number(bounds?.['lo'] ?? 0);
+		const hi = Number(bounds?.['hi'] ?? -1);
+		for (let start = lo; start <= hi; start += SQLITE_CHUNK) await insert({ range: [start, Math.min(hi, start + SQLITE_CHUNK - 1)] });
+	}
 	const [row] = rows(await knex.raw(`SELECT COUNT(*) AS n FROM ${STAGE_TABLE}`));
 	return Number(row?.['n'] ?? 0);
 }
@@ -315,7 +337,7 @@ async function sqliteChanges(knex: Knex): Promise<number> {
 }
 
 /** Full write pass from the stage, in id-range batches (short transactions, bounded memory). */
-export async function writeAllScores(scope: EngineScope, cut: Cutoffs, batchSize = 100_000, onBatch?: (done: number, total: number) => void): Promise<{ changed: number; clients: number }> {
+export async function writeAllScores(scope: EngineScope, cut: Cutoffs, batchSize = dialectOf(scope.knex).pg ? 100_000 : SQLITE_CHUNK, onBatch?: (done: number, total: number) => void): Promise<{ changed: number; clients: number }> {
 	const { knex, mapping: m } = scope;
 	const [bounds] = rows(await knex.raw(`SELECT MIN(id) AS lo, MAX(id) AS hi, COUNT(*) AS n FROM ${q(m.client_collection)}`));
 	const lo = Number(bounds?.['lo'] ?? 0);
@@ -337,5 +359,5 @@ export async function rescoreClients(scope: EngineScope, cut: Cutoffs, clientIds
 	if (clientIds.length === 0) return 0;
 	const d = dialectOf(scope.knex);
 	const ids = idList(clientIds);
-	return writeScores(scope, cut, factsSelect(scope, d, clientIds), (alias) => `${alias}.${q('id')} IN (${ids})`);
+	return writeScores(scope, cut, factsSelect(scope, d, { ids: clientIds }), (alias) => `${alias}.${q('id')} IN (${ids})`);
 }
