@@ -87,8 +87,17 @@ function factsSelect(scope: EngineScope, d: Dialect, only: ClientRestriction): S
 		cycles AS (
 			SELECT client_id, AVG(gap) AS cycle_ms FROM ranked WHERE rn = (cnt + 1) / 2 OR rn = (cnt + 2) / 2 GROUP BY client_id
 		),`,
-				join: ' LEFT JOIN cycles c ON c.client_id = w.client_id',
+				join: ' LEFT JOIN cycles c ON c.client_id = ids.client_id',
 				pick: 'c.cycle_ms',
+			};
+	// clients with purchases and/or other deals: PostgreSQL hash-joins the two aggregates in one FULL JOIN; SQLite
+	// can't index a FULL JOIN's side (it would loop), so there the ids are a UNION and both sides are LEFT-joined
+	const joined = d.pg
+		? { ids: '', id: 'COALESCE(w.client_id, o.client_id)', from: 'FROM won_agg w FULL OUTER JOIN other_agg o ON o.client_id = w.client_id' }
+		: {
+				ids: ',\n\t\tids AS (SELECT client_id FROM won_agg UNION SELECT client_id FROM other_agg)',
+				id: 'ids.client_id',
+				from: 'FROM ids LEFT JOIN won_agg w ON w.client_id = ids.client_id LEFT JOIN other_agg o ON o.client_id = ids.client_id',
 			};
 	const sql = new Sql();
 	// each CTE is read once, so PostgreSQL streams it instead of materialising millions of rows
@@ -118,11 +127,11 @@ function factsSelect(scope: EngineScope, d: Dialect, only: ClientRestriction): S
 			FROM ${q(m.deal_collection)}
 			WHERE ${q(m.deal_client_field)} IS NOT NULL AND ${st} IN (?, ?, ?) AND (${created} IS NULL OR ${created} <= ${asOf.sql})${restrict}
 			GROUP BY ${q(m.deal_client_field)}
-		)
-		SELECT COALESCE(w.client_id, o.client_id) AS client_id, COALESCE(w.freq, 0) AS freq, COALESCE(w.sum_cents, 0) AS sum_cents, w.first_ms, w.last_ms,
+		)${joined.ids}
+		SELECT ${joined.id} AS client_id, COALESCE(w.freq, 0) AS freq, COALESCE(w.sum_cents, 0) AS sum_cents, w.first_ms, w.last_ms,
 			COALESCE(w.recent_cents, 0) AS recent_cents, COALESCE(w.previous_cents, 0) AS previous_cents, ${cycleSql.pick} AS cycle_ms,
 			COALESCE(o.fresh_open, 0) AS fresh_open, COALESCE(o.stale_open, 0) AS stale_open, COALESCE(o.lost, 0) AS lost, COALESCE(o.uninterested, 0) AS uninterested
-		FROM won_agg w FULL OUTER JOIN other_agg o ON o.client_id = w.client_id${cycleSql.join}`,
+		${joined.from}${cycleSql.join}`,
 		m.deal_status_won, asOf.binding,
 		recentStart.binding, previousStart.binding, recentStart.binding,
 		m.deal_status_open, freshStart.binding, m.deal_status_open, freshStart.binding, m.deal_status_lost, m.deal_status_uninterested,
