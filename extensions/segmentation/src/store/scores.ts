@@ -10,7 +10,6 @@ import { cutoffPositions, DAY_MS, noSkips, vipPosition, type Cutoffs, type Skipp
 import { dialectOf, type Dialect } from './sql-dialect.ts';
 import { STAGE_TABLE } from './tables.ts';
 
-
 /** The client fields the engine owns (added to the mapped client collection). */
 export const SCORE_FIELDS = [
 	'rfm_frequency', 'rfm_monetary', 'rfm_r', 'rfm_f', 'rfm_m', 'rfm_code', 'rfm_segment', 'first_purchase_at', 'last_purchase_at',
@@ -53,11 +52,11 @@ function idList(ids: number[]): string {
 	}).join(',');
 }
 
-/** One row of facts per client with at least one deal. Columns: client_id, freq, sum_cents, first_ms, last_ms,
- *  recent_cents, previous_cents, cycle_ms, fresh_open, stale_open, lost, uninterested. */
 /** Which clients a facts pass covers: all, a list (incremental), or an id range (SQLite's chunked full run). */
 type ClientRestriction = { ids: number[] } | { range: [number, number] } | null;
 
+/** One row of facts per client with at least one deal. Columns: client_id, freq, sum_cents, first_ms, last_ms,
+ *  recent_cents, previous_cents, cycle_ms, fresh_open, stale_open, lost, uninterested. */
 function factsSelect(scope: EngineScope, d: Dialect, only: ClientRestriction): Sql {
 	const m = scope.mapping;
 	const s = scope.settings;
@@ -185,10 +184,7 @@ export async function buildStage(scope: EngineScope): Promise<number> {
 	} else {
 		// SQLite serves Directus through one connection: short statements (a client-id range each) let requests
 		// in between instead of queueing behind one long pass
-		const [bounds] = rows(await knex.raw(`SELECT MIN(id) AS lo, MAX(id) AS hi FROM ${q(scope.mapping.client_collection)}`));
-		const lo = Number(bounds?.['lo'] ?? 0);
-		const hi = Number(bounds?.['hi'] ?? -1);
-		for (let start = lo; start <= hi; start += SQLITE_CHUNK) await insert({ range: [start, Math.min(hi, start + SQLITE_CHUNK - 1)] });
+		for (const range of (await clientIdRanges(knex, scope.mapping, SQLITE_CHUNK)).ranges) await insert({ range });
 	}
 	const [row] = rows(await knex.raw(`SELECT COUNT(*) AS n FROM ${STAGE_TABLE}`));
 	return Number(row?.['n'] ?? 0);
@@ -347,20 +343,26 @@ async function sqliteChanges(knex: Knex): Promise<number> {
 
 /** Full write pass from the stage, in id-range batches (short transactions, bounded memory). */
 export async function writeAllScores(scope: EngineScope, cut: Cutoffs, batchSize = dialectOf(scope.knex).pg ? 100_000 : SQLITE_CHUNK, onBatch?: (done: number, total: number) => void): Promise<{ changed: number; clients: number }> {
-	const { knex, mapping: m } = scope;
-	const [bounds] = rows(await knex.raw(`SELECT MIN(id) AS lo, MAX(id) AS hi, COUNT(*) AS n FROM ${q(m.client_collection)}`));
-	const lo = Number(bounds?.['lo'] ?? 0);
-	const hi = Number(bounds?.['hi'] ?? -1);
+	const { ranges, count } = await clientIdRanges(scope.knex, scope.mapping, batchSize);
 	let changed = 0;
 	// each batch is its own statement (short locks); the stage is restricted to the same id range
-	for (let start = lo; start <= hi; start += batchSize) {
-		const end = Math.min(hi, start + batchSize - 1);
-		const range = `BETWEEN ${Math.trunc(start)} AND ${Math.trunc(end)}`;
+	for (const [start, end] of ranges) {
+		const range = `BETWEEN ${start} AND ${end}`;
 		const stage = new Sql().add(`SELECT * FROM ${STAGE_TABLE} WHERE client_id ${range}`);
 		changed += await writeScores(scope, cut, stage, (alias) => `${alias}.${q('id')} ${range}`);
-		onBatch?.(end - lo + 1, hi - lo + 1);
+		onBatch?.(end - ranges[0]![0] + 1, ranges.at(-1)![1] - ranges[0]![0] + 1);
 	}
-	return { changed, clients: Number(bounds?.['n'] ?? 0) };
+	return { changed, clients: count };
+}
+
+/** The client id space cut into consecutive ranges of at most `size` ids (integer ids: the bounds are inlined). */
+async function clientIdRanges(knex: Knex, m: Mapping, size: number): Promise<{ ranges: Array<[number, number]>; count: number }> {
+	const [bounds] = rows(await knex.raw(`SELECT MIN(${q('id')}) AS lo, MAX(${q('id')}) AS hi, COUNT(*) AS n FROM ${q(m.client_collection)}`));
+	const lo = Math.trunc(Number(bounds?.['lo'] ?? 0));
+	const hi = Math.trunc(Number(bounds?.['hi'] ?? -1));
+	const ranges: Array<[number, number]> = [];
+	for (let start = lo; start <= hi; start += size) ranges.push([start, Math.min(hi, start + size - 1)]);
+	return { ranges, count: Number(bounds?.['n'] ?? 0) };
 }
 
 /** Incremental: re-scores just these clients from their deals, against the given (last full run's) cut-offs. */
