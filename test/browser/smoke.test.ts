@@ -74,7 +74,9 @@ describe.skipIf(!haveChromium)('App smoke test (Chromium)', () => {
 		await page.goto(`${d.url}/admin/content/clients/${scored.id}`);
 		await page.getByText('Behaviour (computed)').waitFor({ timeout: 60_000 });
 		await page.getByText('RFM cell').first().waitFor({ timeout: 60_000 });
-		await page.getByText(scored.rfm_code, { exact: true }).first().waitFor({ timeout: 60_000 });
-		await page.screenshot({ path: join(SHOTS, 'client-card.png'), fullPage: true });
+		// read-only inputs hold the values (an input's value is not page text)
+		await page.waitForFunction((code) => [...document.querySelectorAll('input')].some((i) => i.value === code), scored.rfm_code, { timeout: 60_000 });
+		await page.getByText('Behaviour (computed)').scrollIntoViewIfNeeded();
+		await page.screenshot({ path: join(SHOTS, 'client-card.png') });
 	});
 });
