@@ -73,7 +73,9 @@ export class RescoreQueue {
 			while (this.clients.size) {
 				const batch = [...this.clients].slice(0, BATCH);
 				for (const id of batch) this.clients.delete(id);
-				await rescoreClients(scope, last.cutoffs, batch);
+				// "now" is taken after the batch: a deal saved while this drain started is not in the future for it
+				// (one saved later re-queues its client, which the next drain picks up)
+				await rescoreClients({ ...scope, asOfMs: Date.now() }, last.cutoffs, batch);
 			}
 		} catch (error) {
 			this.clients.clear();
