@@ -305,7 +305,7 @@ async function writeScores(scope: EngineScope, cut: Cutoffs, source: Sql, client
 	const money = (e: string) => (d.pg ? `ROUND(CAST(${e} AS NUMERIC) / 100, 2)` : `ROUND((${e}) / 100.0, 2)`);
 	const values: Record<(typeof SCORE_FIELDS)[number], string> = {
 		rfm_frequency: 'CASE WHEN s.freq > 0 THEN s.freq END',
-		rfm_monetary: `CASE WHEN s.freq > 0 THEN ${money(d.pg ? 's.mval' : 's.mval')} END`,
+		rfm_monetary: `CASE WHEN s.freq > 0 THEN ${money('s.mval')} END`,
 		rfm_r: 's.r',
 		rfm_f: 's.f',
 		rfm_m: 's.m',

@@ -1,7 +1,6 @@
 // The engine inside Directus: reads the checked mapping and settings, runs full recomputes (then clears Directus's
 // data cache), and re-scores changed clients right after their deals are saved. One instance per process, shared
 // by the hook, the endpoint and the Flow operation.
-import { hostname } from 'node:os';
 import { SETTINGS_COLLECTION } from '../../core/base-names.ts';
 import { engineSettingsFromRow } from '../../core/engine-settings.ts';
 import { runFullRecompute, latestCutoffs, type RunRecord } from '../../store/recompute.ts';
@@ -10,8 +9,8 @@ import type { DirectusContext } from '../context.ts';
 import { InvalidEngineSettingsError } from '../errors.ts';
 import { requireMapping } from '../settings.ts';
 import { RescoreQueue } from './rescore-queue.ts';
+import { INSTANCE_ID } from '../state.ts';
 
-export const INSTANCE_ID = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
 
 export class EngineRuntime {
 	readonly ctx: DirectusContext;

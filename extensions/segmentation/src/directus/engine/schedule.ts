@@ -6,7 +6,8 @@ import { cronMatches, parseCron } from '../../core/cron.ts';
 import { RecomputeBusyError, recordSkippedRun } from '../../store/recompute.ts';
 import { META_TABLE } from '../../store/tables.ts';
 import type { DirectusContext } from '../context.ts';
-import { INSTANCE_ID, type EngineRuntime } from './runtime.ts';
+import type { EngineRuntime } from './runtime.ts';
+import { INSTANCE_ID } from '../state.ts';
 
 const CLAIM_KEY = 'schedule_claim';
 

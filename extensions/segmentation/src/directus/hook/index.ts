@@ -61,16 +61,19 @@ export default defineHook(({ init, filter, action, schedule }, hookContext) => {
 	// ── incremental re-scoring: which clients a change touches ──────────────────────────────────────────
 	// Before an update or delete the deals' current clients are noted (a deal may move or vanish); after the
 	// commit they and the new owners are queued. Keyed by the change's keys, so concurrent saves don't mix.
-	const ownersBefore = new Map<string, number[]>();
+	// (a save that fails never reaches its action: entries older than a minute are dropped so none pile up)
+	const ownersBefore = new Map<string, { owners: number[]; at: number }>();
 	const noteOwners = async (keys: unknown[] | undefined, collection: string | undefined, knex: Knex = ctx.database) => {
 		const mapping = await currentMapping(ctx, knex);
 		if (!mapping || collection !== mapping.deal_collection || !keys?.length) return;
 		const rows = await knex(mapping.deal_collection).whereIn('id', keys as number[]).whereNotNull(mapping.deal_client_field).distinct(`${mapping.deal_client_field} as client`);
-		ownersBefore.set(`${collection}:${JSON.stringify(keys)}`, rows.map((r) => Number(r.client)));
+		const now = Date.now();
+		for (const [key, entry] of ownersBefore) if (now - entry.at > 60_000) ownersBefore.delete(key);
+		ownersBefore.set(`${collection}:${JSON.stringify(keys)}`, { owners: rows.map((r) => Number(r.client)), at: now });
 	};
 	const takeOwners = (collection: string | undefined, keys: unknown[] | undefined) => {
 		const key = `${collection}:${JSON.stringify(keys)}`;
-		const owners = ownersBefore.get(key) ?? [];
+		const owners = ownersBefore.get(key)?.owners ?? [];
 		ownersBefore.delete(key);
 		return owners;
 	};

@@ -2,7 +2,6 @@
 // base collections the mapping points at (only those that don't exist yet), the Marketer policy. A schema version
 // records what was applied, so a newer extension applies only its new steps; every step also checks before it
 // creates, so a crash half-way is repaired by the next start. Runs under a cluster lock: replicas start together.
-import { hostname } from 'node:os';
 import type { Knex } from 'knex';
 import { collectionBudgetProblem, CORE_TIER_COLLECTION_LIMIT } from '../../core/collection-budget.ts';
 import { FOLDER_COLLECTION, SETTINGS_COLLECTION } from '../../core/base-names.ts';
@@ -14,6 +13,7 @@ import { ensureMarketerPolicy } from './marketer-policy.ts';
 import { ensureModuleInBar } from './module-bar.ts';
 import { engineClientFields, engineSettingsDefaults, engineSettingsFields } from './engine-fields.ts';
 import type { DirectusContext, SchemaOverview } from '../context.ts';
+import { INSTANCE_ID } from '../state.ts';
 
 export const SCHEMA_VERSION = 2;
 
@@ -29,12 +29,10 @@ export class InstallRefusedError extends Error {
 	override name = 'InstallRefusedError';
 }
 
-const instanceId = `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
-
 export async function install(ctx: DirectusContext): Promise<InstallReport> {
 	const knex = ctx.database;
 	await ensureBookkeepingTables(knex);
-	return withLock(knex, 'install', instanceId, { ttlMs: 180_000, waitMs: 180_000 }, async () => {
+	return withLock(knex, 'install', INSTANCE_ID, { ttlMs: 180_000, waitMs: 180_000 }, async () => {
 		const applied = Number((await readMeta(knex, 'schema_version')) ?? 0);
 		const mapping = await initialMapping(ctx);
 		const registered = applied < 1 ? await applyVersion1(ctx, mapping) : [];
