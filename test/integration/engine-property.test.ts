@@ -6,7 +6,7 @@ import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../../extensions/s
 import { aggregateFacts, computeBase, DAY_MS, scoreClient, type DealRow } from '../../extensions/segmentation/src/core/engine.ts';
 import { DEFAULT_MAPPING } from '../../extensions/segmentation/src/core/mapping.ts';
 import { bulkInsert } from '../../extensions/segmentation/src/store/bulk-insert.ts';
-import { runFullRecompute } from '../../extensions/segmentation/src/store/recompute.ts';
+import { RecomputeBusyError, runFullRecompute } from '../../extensions/segmentation/src/store/recompute.ts';
 import { rescoreClients } from '../../extensions/segmentation/src/store/scores.ts';
 import { bootDirectus, type TestDirectus } from '../harness/directus.ts';
 
@@ -65,6 +65,18 @@ describe('engine: SQL recompute equals the core', () => {
 	});
 	afterAll(async () => d?.stop());
 
+	/** The suite's Directus runs its own start-up recompute on the empty base: wait for the cluster lock, then run. */
+	async function recompute(settings: EngineSettings) {
+		for (let attempt = 0; ; attempt++) {
+			try {
+				return await runFullRecompute({ knex: d.knex, mapping: DEFAULT_MAPPING, settings, asOfMs: AS_OF, trigger: 'test', instance: 'property-test' });
+			} catch (error) {
+				if (!(error instanceof RecomputeBusyError) || attempt > 100) throw error;
+				await new Promise((r) => setTimeout(r, 100));
+			}
+		}
+	}
+
 	async function load(clients: boolean[], deals: DealSpec[]): Promise<DealRow[]> {
 		await d.knex('deal_items').delete();
 		await d.knex('deals').delete();
@@ -95,7 +107,7 @@ describe('engine: SQL recompute equals the core', () => {
 		await fc.assert(
 			fc.asyncProperty(baseArb, fc.array(dealArb(25), { maxLength: 15 }), fc.array(fc.nat(), { maxLength: 10 }), async ({ clients, deals, settings }, added, removedIdx) => {
 				const before = await load(clients, deals);
-				const run = await runFullRecompute({ knex: d.knex, mapping: DEFAULT_MAPPING, settings, asOfMs: AS_OF, trigger: 'test', instance: 'property-test' });
+				const run = await recompute(settings);
 				// then deals change: some removed, some added (clients beyond the base are dropped)
 				const removed = new Set(removedIdx.filter((i) => i < before.length).map((i) => i + 1));
 				if (removed.size) await d.knex('deals').whereIn('id', [...removed]).delete();
@@ -124,7 +136,7 @@ describe('engine: SQL recompute equals the core', () => {
 				const stored = await load(clients, deals);
 				const expected = computeBase(clients.map((difficult, i) => ({ id: i + 1, difficult })), stored, STATUS, settings, AS_OF);
 
-				const run = await runFullRecompute({ knex: d.knex, mapping: DEFAULT_MAPPING, settings, asOfMs: AS_OF, trigger: 'test', instance: 'property-test' });
+				const run = await recompute(settings);
 				expect(run.status).toBe('succeeded');
 				expect(run.skipped).toEqual(expected.skipped);
 				expect(run.cutoffs).toEqual(expected.cutoffs);
