@@ -23,7 +23,7 @@ describe.skipIf(harness.db !== 'pg')('a cluster of two instances', () => {
 
 	it('installs once: the second instance finds the schema and registers nothing', () => {
 		expect(a.log()).toMatch(/registered segmentation_settings/);
-		expect(b.log()).toMatch(/\[segmentation\] schema v2 ready/);
+		expect(b.log()).toMatch(/\[segmentation\] schema v3 ready/);
 		expect(b.log()).not.toMatch(/registered/);
 		expect(b.log()).not.toMatch(/install failed/);
 	});

@@ -8,18 +8,9 @@ import { computeBase, DAY_MS, type DealRow } from '../../extensions/segmentation
 import { ROOT } from '../../scripts/lib/env.ts';
 import { bootDirectus, login, type TestDirectus } from '../harness/directus.ts';
 import { runScript } from '../harness/scripts.ts';
+import { eventually } from '../harness/eventually.ts';
 
 const AS_OF = '2026-01-01T00:00:00.000Z';
-
-async function eventually<T>(probe: () => Promise<T>, accept: (v: T) => boolean, timeoutMs = 5000): Promise<T> {
-	const deadline = Date.now() + timeoutMs;
-	let last = await probe();
-	while (!accept(last) && Date.now() < deadline) {
-		await new Promise((r) => setTimeout(r, 25));
-		last = await probe();
-	}
-	return last;
-}
 
 const ms = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v.getTime() : typeof v === 'string' ? Date.parse(v) : Number(v));
 

@@ -50,15 +50,20 @@ describe('an existing base with its own names', () => {
 		const relationsBefore = (await d.http('GET', '/relations')).body.data.filter((r: any) => !r.collection.startsWith('directus_'));
 
 		await d.restart({ extension: true, env: { SEGMENTATION_MAPPING: JSON.stringify(SHOP_MAPPING) } });
-		expect(await userCollections(d)).toEqual(['article_groups', 'articles', 'customers', 'order_lines', 'orders', 'segmentation_settings']);
+		expect(await userCollections(d)).toEqual(['article_groups', 'articles', 'client_tags', 'customers', 'order_lines', 'orders', 'segment_members', 'segmentation_settings', 'segments', 'tags']);
 		// ours: the settings, the plain bookkeeping tables and the engine's fields on the client collection
-		const engineFields = ['behaviour', 'rfm_frequency', 'rfm_monetary', 'rfm_r', 'rfm_f', 'rfm_m', 'rfm_code', 'rfm_segment', 'first_purchase_at', 'last_purchase_at', 'avg_order_value', 'purchase_cycle_days', 'next_purchase_due_at', 'is_sleeping', 'lifecycle_stage', 'lifecycle_changed_at', 'value_tier', 'spend_trend', 'rfm_computed_at'];
-		const all = (await d.http('GET', '/fields')).body.data.filter((f: any) => !f.collection.startsWith('directus_') && !f.collection.startsWith('segmentation_'));
+		const engineFields = ['tags', 'behaviour', 'rfm_frequency', 'rfm_monetary', 'rfm_r', 'rfm_f', 'rfm_m', 'rfm_code', 'rfm_segment', 'first_purchase_at', 'last_purchase_at', 'avg_order_value', 'purchase_cycle_days', 'next_purchase_due_at', 'is_sleeping', 'lifecycle_stage', 'lifecycle_changed_at', 'value_tier', 'spend_trend', 'rfm_computed_at'];
+		const ours = ['tags', 'client_tags', 'segments', 'segment_members'];
+		const all = (await d.http('GET', '/fields')).body.data.filter((f: any) => !f.collection.startsWith('directus_') && !f.collection.startsWith('segmentation_') && !ours.includes(f.collection));
 		const added = all.filter((f: any) => f.collection === 'customers' && engineFields.includes(f.field)).map((f: any) => f.field).sort();
 		expect(added).toEqual([...engineFields].sort());
 		expect(all.filter((f: any) => !(f.collection === 'customers' && engineFields.includes(f.field)))).toEqual(before);
-		const relationsAfter = (await d.http('GET', '/relations')).body.data.filter((r: any) => !r.collection.startsWith('directus_'));
+		const relationsAfter = (await d.http('GET', '/relations')).body.data.filter((r: any) => !r.collection.startsWith('directus_') && !ours.includes(r.collection));
 		expect(relationsAfter).toEqual(relationsBefore);
+		// the segment collections point at the mapped names: tags on customers, categories from article_groups
+		const tagRelation = (await d.http('GET', '/relations/client_tags/client')).body.data;
+		expect(tagRelation).toMatchObject({ related_collection: 'customers', meta: { one_field: 'tags', junction_field: 'tag' } });
+		expect((await d.http('GET', '/relations/tags/category')).body.data.related_collection).toBe('article_groups');
 
 		const status = await d.http('GET', '/segmentation/status');
 		expect(status.body.data).toMatchObject({ installed: true, install_error: null, mapping: { ok: true, client_collection: 'customers', deal_status_won: 'paid' } });
@@ -67,7 +72,7 @@ describe('an existing base with its own names', () => {
 
 		const policy = (await d.http('GET', '/policies?filter[name][_eq]=Marketer&fields=id,permissions.collection,permissions.action')).body.data[0];
 		const readable = policy.permissions.filter((p: any) => p.action === 'read').map((p: any) => p.collection).sort();
-		expect(readable).toEqual(['article_groups', 'articles', 'customers', 'order_lines', 'orders', 'segmentation_settings']);
+		expect(readable).toEqual(['article_groups', 'articles', 'client_tags', 'customers', 'order_lines', 'orders', 'segment_members', 'segmentation_settings', 'segments', 'tags']);
 	});
 
 	it('names the field that does not fit when the mapping is changed wrongly on that base', async () => {
@@ -83,28 +88,28 @@ describe('the Core tier collection limit', () => {
 
 	it('refuses to install when our collections would not fit, installing nothing, and installs once room is made', async () => {
 		d = await bootDirectus({ extension: false });
-		for (let k = 1; k <= 20; k++) await createCollection(d, `legacy_${k}`, []);
+		for (let k = 1; k <= 16; k++) await createCollection(d, `legacy_${k}`, []);
 		await d.restart({ extension: true });
 
 		const status = await d.http('GET', '/segmentation/status');
 		expect(status.status).toBe(200);
 		expect(status.body.data.installed).toBe(false);
 		const error = String(status.body.data.install_error);
-		expect(error).toMatch(/needs 6 new collection\(s\)/);
-		expect(error).toMatch(/already has 20 of the 25 collections/);
+		expect(error).toMatch(/needs 10 new collection\(s\)/);
+		expect(error).toMatch(/already has 16 of the 25 collections/);
 		expect(error).toMatch(/licence/);
-		expect(d.log()).toMatch(/\[segmentation\] install failed: Segmentation needs 6/);
+		expect(d.log()).toMatch(/\[segmentation\] install failed: Segmentation needs 10/);
 		const collections = await userCollections(d);
 		expect(collections.filter((c: string) => !c.startsWith('legacy_'))).toEqual([]);
 		expect(await d.knex.schema.hasTable('clients')).toBe(false);
 
-		// one collection archived (inactive) frees room: 19 + 6 = 25
-		expect((await d.http('PATCH', '/collections/legacy_20', { meta: { status: 'inactive' } })).status).toBe(200);
+		// one collection archived (inactive) frees room: 15 + 10 = 25
+		expect((await d.http('PATCH', '/collections/legacy_16', { meta: { status: 'inactive' } })).status).toBe(200);
 		await d.restart({ extension: true });
 		const ok = await d.http('GET', '/segmentation/status');
 		expect(ok.body.data).toMatchObject({ installed: true, install_error: null, mapping: { ok: true } });
 		expect((await userCollections(d)).filter((c: string) => !c.startsWith('legacy_'))).toEqual(
-			['clients', 'deal_items', 'deals', 'product_categories', 'products', 'segmentation_settings'],
+			['client_tags', 'clients', 'deal_items', 'deals', 'product_categories', 'products', 'segment_members', 'segmentation_settings', 'segments', 'tags'],
 		);
 	});
 });

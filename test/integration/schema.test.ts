@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/lib/env.ts';
 import { bootDirectus, type TestDirectus } from '../harness/directus.ts';
 
-const BASE = ['clients', 'deals', 'deal_items', 'products', 'product_categories', 'segmentation_settings'];
+const BASE = ['clients', 'deals', 'deal_items', 'products', 'product_categories', 'segmentation_settings', 'tags', 'client_tags', 'segments', 'segment_members'];
 
 describe('schema install', () => {
 	let d: TestDirectus;
@@ -56,6 +56,11 @@ describe('schema install', () => {
 		expect(field('deals', 'client').schema.is_indexed).toBe(true);
 		expect(field('deal_items', 'deal').schema.is_indexed).toBe(true);
 		expect(field('product_categories', 'interest_days').type).toBe('integer');
+		// tags on the client card (many-to-many), the rule edited with the App's filter builder
+		expect(field('clients', 'tags').meta).toMatchObject({ interface: 'list-m2m', special: ['m2m'] });
+		expect(field('segments', 'rule').meta).toMatchObject({ interface: 'system-filter', options: { collectionName: 'clients' } });
+		expect(field('segments', 'member_count').meta.readonly).toBe(true);
+		expect(field('client_tags', 'source').meta.options.choices.map((c: any) => c.value)).toEqual(['manual', 'auto']);
 		const ru = (collections.find((c: any) => c.collection === "clients") as any).meta.translations.find((t: any) => t.language === 'ru-RU');
 		expect(ru.translation).toBe('Клиенты');
 		expect(field('clients', 'email_consent').meta.translations.map((t: any) => t.language).sort()).toEqual(['en-US', 'ru-RU']);
@@ -66,6 +71,10 @@ describe('schema install', () => {
 				expect.objectContaining({ collection: 'deal_items', field: 'deal', related: 'deals', one_field: 'items', on_delete: 'CASCADE' }),
 				expect.objectContaining({ collection: 'deal_items', field: 'product', related: 'products' }),
 				expect.objectContaining({ collection: 'products', field: 'category', related: 'product_categories' }),
+				expect.objectContaining({ collection: 'client_tags', field: 'client', related: 'clients', one_field: 'tags', on_delete: 'CASCADE' }),
+				expect.objectContaining({ collection: 'client_tags', field: 'tag', related: 'tags', on_delete: 'CASCADE' }),
+				expect.objectContaining({ collection: 'segment_members', field: 'segment', related: 'segments', one_field: 'members', on_delete: 'CASCADE' }),
+				expect.objectContaining({ collection: 'segment_members', field: 'client', related: 'clients', on_delete: 'CASCADE' }),
 			]),
 		);
 	});
@@ -82,7 +91,8 @@ describe('schema install', () => {
 	it('keeps its bookkeeping in plain tables that are not registered collections', async () => {
 		expect(await d.knex.schema.hasTable('segmentation_meta')).toBe(true);
 		expect(await d.knex.schema.hasTable('segmentation_locks')).toBe(true);
-		const registered = await d.knex('directus_collections').whereIn('collection', ['segmentation_meta', 'segmentation_locks']).select('collection');
+		for (const table of ['segmentation_runs', 'segmentation_segment_events', 'segmentation_segment_snapshots']) expect(await d.knex.schema.hasTable(table), table).toBe(true);
+		const registered = await d.knex('directus_collections').whereIn('collection', ['segmentation_meta', 'segmentation_locks', 'segmentation_runs', 'segmentation_segment_events', 'segmentation_segment_snapshots']).select('collection');
 		expect(registered).toEqual([]);
 	});
 
@@ -106,12 +116,12 @@ describe('schema install', () => {
 		const before = await snapshot();
 		const status = await d.http('GET', '/segmentation/status');
 		expect(status.status).toBe(200);
-		expect(status.body.data).toMatchObject({ installed: true, schema_version: 2, install_error: null, mapping: { ok: true } });
+		expect(status.body.data).toMatchObject({ installed: true, schema_version: 3, install_error: null, mapping: { ok: true } });
 		await d.restart();
 		const after = await snapshot();
 		expect(after).toEqual(before);
 		expect(d.log()).not.toMatch(/install failed/);
-		expect((d.log().match(/\[segmentation\] schema v2 ready/g) ?? []).length).toBe(2);
+		expect((d.log().match(/\[segmentation\] schema v3 ready/g) ?? []).length).toBe(2);
 		expect(d.log()).toMatch(/registered segmentation_settings/);
 		console.log(`[schema] ${d.db}: restart ready in ${d.bootSeconds.toFixed(1)} s`);
 	});

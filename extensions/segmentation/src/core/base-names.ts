@@ -38,3 +38,13 @@ export function baseNames(m: Mapping): BaseNames {
 		settings: { table: SETTINGS_COLLECTION },
 	};
 }
+
+/** Collections the tags-and-segments schema (v3) registers; fixed names, created only where missing. */
+export const SEGMENT_NAMES = {
+	tags: 'tags',
+	clientTags: 'client_tags',
+	segments: 'segments',
+	members: 'segment_members',
+	/** The many-to-many alias added to the mapped client collection. */
+	clientTagsAlias: 'tags',
+} as const;

@@ -4,11 +4,14 @@
 //   write    — UPDATE … FROM the facts with the scores computed in SQL, touching only rows whose values changed.
 // Semantics are those of core/engine.ts (property-tested against it). Identifiers come from the checked mapping.
 import type { Knex } from 'knex';
-import { IDENTIFIER, type Mapping } from '../core/mapping.ts';
+import type { Mapping } from '../core/mapping.ts';
 import { levelsOf, type EngineSettings } from '../core/engine-settings.ts';
 import { cutoffPositions, DAY_MS, noSkips, vipPosition, type Cutoffs, type Skipped } from '../core/engine.ts';
 import { dialectOf, type Dialect } from './sql-dialect.ts';
 import { STAGE_TABLE } from './tables.ts';
+import { andRestricted, clientIdRanges, idList, q, rows, type ClientRestriction } from './restriction.ts';
+
+export { q };
 
 /** The client fields the engine owns (added to the mapped client collection). */
 export const SCORE_FIELDS = [
@@ -19,12 +22,6 @@ export const SCORE_FIELDS = [
 
 /** Clients per statement on SQLite (keeps each statement well under a second at 10 deals per client). */
 const SQLITE_CHUNK = 25_000;
-
-/** Quotes an identifier that already passed the mapping check (checked again: nothing else reaches SQL). */
-export function q(name: string): string {
-	if (!IDENTIFIER.test(name)) throw new Error(`Refusing identifier ${JSON.stringify(name)} in SQL`);
-	return `"${name}"`;
-}
 
 /** Collects SQL text and its positional bindings together, so they can't drift apart. */
 class Sql {
@@ -44,17 +41,6 @@ export interface EngineScope {
 	asOfMs: number;
 }
 
-function idList(ids: number[]): string {
-	// ids are integers we produced or validated; inline them so large batches don't hit parameter limits
-	return ids.map((id) => {
-		if (!Number.isSafeInteger(id)) throw new Error(`Bad client id ${id}`);
-		return String(id);
-	}).join(',');
-}
-
-/** Which clients a facts pass covers: all, a list (incremental), or an id range (SQLite's chunked full run). */
-type ClientRestriction = { ids: number[] } | { range: [number, number] } | null;
-
 /** One row of facts per client with at least one deal. Columns: client_id, freq, sum_cents, first_ms, last_ms,
  *  recent_cents, previous_cents, cycle_ms, fresh_open, stale_open, lost, uninterested. */
 function factsSelect(scope: EngineScope, d: Dialect, only: ClientRestriction): Sql {
@@ -65,11 +51,7 @@ function factsSelect(scope: EngineScope, d: Dialect, only: ClientRestriction): S
 	const recentStart = d.instant(scope.asOfMs - period);
 	const previousStart = d.instant(scope.asOfMs - 2 * period);
 	const freshStart = d.instant(scope.asOfMs - s.refused_after_days * DAY_MS);
-	const restrict = !only
-		? ''
-		: 'ids' in only
-			? ` AND ${q(m.deal_client_field)} IN (${idList(only.ids)})`
-			: ` AND ${q(m.deal_client_field)} BETWEEN ${Math.trunc(only.range[0])} AND ${Math.trunc(only.range[1])}`;
+	const restrict = andRestricted(q(m.deal_client_field), only);
 	const closed = q(m.deal_closed_field);
 	const created = q(m.deal_created_field);
 	const st = q(m.deal_status_field);
@@ -162,9 +144,6 @@ export async function countSkipped(scope: EngineScope): Promise<Skipped> {
 	return skipped;
 }
 
-function rows(result: unknown): Record<string, unknown>[] {
-	return (Array.isArray(result) ? result : (result as { rows: Record<string, unknown>[] }).rows) ?? [];
-}
 
 /** Rebuilds the stage table with the facts of every client that has deals. */
 export async function buildStage(scope: EngineScope): Promise<number> {
@@ -353,16 +332,6 @@ export async function writeAllScores(scope: EngineScope, cut: Cutoffs, batchSize
 		onBatch?.(end - ranges[0]![0] + 1, ranges.at(-1)![1] - ranges[0]![0] + 1);
 	}
 	return { changed, clients: count };
-}
-
-/** The client id space cut into consecutive ranges of at most `size` ids (integer ids: the bounds are inlined). */
-async function clientIdRanges(knex: Knex, m: Mapping, size: number): Promise<{ ranges: Array<[number, number]>; count: number }> {
-	const [bounds] = rows(await knex.raw(`SELECT MIN(${q('id')}) AS lo, MAX(${q('id')}) AS hi, COUNT(*) AS n FROM ${q(m.client_collection)}`));
-	const lo = Math.trunc(Number(bounds?.['lo'] ?? 0));
-	const hi = Math.trunc(Number(bounds?.['hi'] ?? -1));
-	const ranges: Array<[number, number]> = [];
-	for (let start = lo; start <= hi; start += size) ranges.push([start, Math.min(hi, start + size - 1)]);
-	return { ranges, count: Number(bounds?.['n'] ?? 0) };
 }
 
 /** Incremental: re-scores just these clients from their deals, against the given (last full run's) cut-offs. */

@@ -7,6 +7,8 @@ export const META_TABLE = 'segmentation_meta';
 export const LOCKS_TABLE = 'segmentation_locks';
 export const RUNS_TABLE = 'segmentation_runs';
 export const STAGE_TABLE = 'segmentation_score_stage';
+export const EVENTS_TABLE = 'segmentation_segment_events';
+export const SNAPSHOTS_TABLE = 'segmentation_segment_snapshots';
 
 async function createIfMissing(knex: Knex, table: string, build: (t: Knex.CreateTableBuilder) => void): Promise<void> {
 	if (await knex.schema.hasTable(table)) return;
@@ -64,6 +66,26 @@ export async function ensureBookkeepingTables(knex: Knex): Promise<void> {
 		t.integer('stale_open').notNullable();
 		t.integer('lost').notNullable();
 		t.integer('uninterested').notNullable();
+	});
+	// every enter and exit of a segment (later features — Listmonk sync, automations — are driven by these)
+	await createIfMissing(knex, EVENTS_TABLE, (t) => {
+		t.bigIncrements('id');
+		t.integer('segment_id').notNullable();
+		t.bigInteger('client_id').notNullable();
+		t.string('event', 8).notNullable(); // entered | left
+		t.bigInteger('at').notNullable();
+		t.string('cause', 32).notNullable(); // change | refresh | schedule | rule | manual | picked
+		t.index(['segment_id', 'id']);
+		t.index(['client_id']);
+	});
+	// a segment's size per day (the last count of the day wins), for size-over-time charts
+	await createIfMissing(knex, SNAPSHOTS_TABLE, (t) => {
+		t.increments('id'); // Directus reads every table's schema and warns about one without a primary key
+		t.integer('segment_id').notNullable();
+		t.string('day', 10).notNullable(); // YYYY-MM-DD, UTC
+		t.integer('member_count').notNullable();
+		t.bigInteger('taken_at').notNullable();
+		t.unique(['segment_id', 'day']);
 	});
 	// scratch data, rebuilt by every run: no write-ahead log needed on PostgreSQL
 	if (isPostgres(knex)) {

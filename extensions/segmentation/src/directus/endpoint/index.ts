@@ -12,6 +12,7 @@ import { countBase } from '../../store/base-counts.ts';
 import { listRuns, RecomputeBusyError } from '../../store/recompute.ts';
 import { engineRuntime } from '../engine/runtime.ts';
 import { mountNaiveBaseline } from './naive-baseline.ts';
+import { mountSegmentRoutes } from './segments.ts';
 import { InvalidRequestError, RecomputeBusyHttpError } from '../errors.ts';
 import { z } from 'zod';
 
@@ -58,6 +59,8 @@ export default defineEndpoint({
 						install_error: installState.error,
 						mapping: mapping ? (mapping.ok ? { ok: true, errors: [], ...mapping.mapping } : { ok: false, errors: mapping.errors }) : null,
 						counts: mapping?.ok ? await countBase(ctx.database, mapping.mapping) : null,
+						// this instance's change queue (each instance drains the changes saved through it)
+						queue: engineRuntime(ctx).queue.stats(),
 					},
 				};
 			}),
@@ -91,6 +94,8 @@ export default defineEndpoint({
 		if (ctx.env['SEGMENTATION_BENCH'] === true || ctx.env['SEGMENTATION_BENCH'] === 'true') {
 			mountNaiveBaseline(router, ctx, (req) => assertSegmentationAccess(ctx, (req as { accountability?: Accountability }).accountability));
 		}
+
+		mountSegmentRoutes(router, ctx, route);
 
 		// Checks a proposed mapping against the live schema without saving it.
 		router.post(

@@ -8,17 +8,20 @@ import type { EngineScope } from '../../store/scores.ts';
 import type { DirectusContext } from '../context.ts';
 import { InvalidEngineSettingsError } from '../errors.ts';
 import { requireMapping } from '../settings.ts';
-import { RescoreQueue } from './rescore-queue.ts';
+import { ChangeQueue } from './change-queue.ts';
+import { SegmentRuntime, SegmentsBusyError, type RefreshSummary } from '../segments/runtime.ts';
 import { INSTANCE_ID } from '../state.ts';
 
 
 export class EngineRuntime {
 	readonly ctx: DirectusContext;
-	readonly queue: RescoreQueue;
+	readonly queue: ChangeQueue;
+	readonly segments: SegmentRuntime;
 
 	constructor(ctx: DirectusContext) {
 		this.ctx = ctx;
-		this.queue = new RescoreQueue(this);
+		this.queue = new ChangeQueue(this);
+		this.segments = new SegmentRuntime(this);
 	}
 
 	/** Mapping (checked against the live schema) and engine settings (validated) for a run as of this instant. */
@@ -30,12 +33,21 @@ export class EngineRuntime {
 		return { knex: this.ctx.database, mapping, settings: settings.settings, asOfMs };
 	}
 
-	async recompute(trigger: string, asOfMs = Date.now()): Promise<RunRecord> {
+	/** A full recompute, then (scores changed everywhere) auto-tag expiry and a refresh of every active segment. */
+	async recompute(trigger: string, asOfMs = Date.now()): Promise<RunRecord & { segments: RefreshSummary | { skipped: string } }> {
 		const scope = await this.scope(asOfMs);
 		const run = await runFullRecompute({ ...scope, trigger, instance: INSTANCE_ID });
 		this.ctx.logger.info(`[segmentation] recompute (${trigger}) scored ${run.clients_scored} of ${run.clients_total} clients, changed ${run.rows_changed} rows, skipped ${run.skipped_total} bad deals in ${run.duration_ms} ms`);
 		await this.clearDataCache();
-		return run;
+		let segments: RefreshSummary | { skipped: string };
+		try {
+			segments = await this.segments.refresh(null, trigger === 'schedule' ? 'schedule' : 'refresh', asOfMs, 120_000);
+			this.ctx.logger.info(`[segmentation] refreshed ${segments.segments.length} segments after the recompute in ${segments.duration_ms} ms`);
+		} catch (error) {
+			if (!(error instanceof SegmentsBusyError)) throw error;
+			segments = { skipped: error.message };
+		}
+		return { ...run, segments };
 	}
 
 	async hasCutoffs(): Promise<boolean> {

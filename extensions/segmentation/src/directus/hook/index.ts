@@ -1,5 +1,5 @@
-// Hook entry: installs the schema at start-up, guards settings saves, feeds deal and client changes to the engine's
-// re-scoring queue (after commit), and runs the scheduled recompute once per cluster.
+// Hook entry: installs the schema at start-up, guards settings and segment saves, feeds client, deal, item and tag
+// changes to the change queue (after commit), and runs the scheduled recompute once per cluster.
 import { defineHook } from '@directus/extensions-sdk';
 import type { Knex } from 'knex';
 import { SETTINGS_COLLECTION } from '../../core/base-names.ts';
@@ -10,6 +10,9 @@ import { install } from '../install/install.ts';
 import { currentMapping, forgetMapping } from '../mapping-cache.ts';
 import { validateSettingsPayload } from '../settings.ts';
 import { installState } from '../state.ts';
+import { SEGMENT_NAMES } from '../../core/base-names.ts';
+import { ChangeTracker } from './change-tracking.ts';
+import { SegmentGuards } from './segment-guards.ts';
 
 type Meta = Record<string, unknown> & { collection?: string; key?: unknown; keys?: unknown[]; payload?: Record<string, unknown> };
 /** A filter's event context: its database is the saving transaction, which filter-time reads must use. */
@@ -32,9 +35,11 @@ export default defineHook(({ init, filter, action, schedule }, hookContext) => {
 			return;
 		}
 		// a base that was never scored (new install, demo data) gets its first full run in the background
+		// (and interest tags from the purchases already there, once)
 		setTimeout(() => {
-			engine
-				.hasCutoffs()
+			engine.segments
+				.backfillOnce()
+				.then(() => engine.hasCutoffs())
 				.then((has) => (has ? null : engine.recompute('startup')))
 				.catch((e: Error) => ctx.logger.warn(`[segmentation] startup recompute skipped: ${e.message}`));
 		}, 0);
@@ -58,58 +63,46 @@ export default defineHook(({ init, filter, action, schedule }, hookContext) => {
 	filter(`${SETTINGS_COLLECTION}.items.create`, guard);
 	filter(`${SETTINGS_COLLECTION}.items.update`, guard);
 
-	// ── incremental re-scoring: which clients a change touches ──────────────────────────────────────────
-	// Before an update or delete the deals' current clients are noted (a deal may move or vanish); after the
-	// commit they and the new owners are queued. Keyed by the change's keys, so concurrent saves don't mix.
-	// (a save that fails never reaches its action: entries older than a minute are dropped so none pile up)
-	const ownersBefore = new Map<string, { owners: number[]; at: number }>();
-	const noteOwners = async (keys: unknown[] | undefined, collection: string | undefined, knex: Knex = ctx.database) => {
-		const mapping = await currentMapping(ctx, knex);
-		if (!mapping || collection !== mapping.deal_collection || !keys?.length) return;
-		const rows = await knex(mapping.deal_collection).whereIn('id', keys as number[]).whereNotNull(mapping.deal_client_field).distinct(`${mapping.deal_client_field} as client`);
-		const now = Date.now();
-		for (const [key, entry] of ownersBefore) if (now - entry.at > 60_000) ownersBefore.delete(key);
-		ownersBefore.set(`${collection}:${JSON.stringify(keys)}`, { owners: rows.map((r) => Number(r.client)), at: now });
-	};
-	const takeOwners = (collection: string | undefined, keys: unknown[] | undefined) => {
-		const key = `${collection}:${JSON.stringify(keys)}`;
-		const owners = ownersBefore.get(key)?.owners ?? [];
-		ownersBefore.delete(key);
-		return owners;
-	};
+	// ── the change pipeline: which clients a change touches (deals, items, clients, client tags) ───────────
+	const tracker = new ChangeTracker(engine.queue);
+	const segmentGuards = new SegmentGuards(ctx, engine);
 
-	filter('items.update', async (payload: unknown, meta: Meta, event: EventContext) => {
-		await noteOwners(meta.keys, meta.collection, event?.database).catch(() => undefined);
+	filter('items.create', async (payload: Record<string, unknown>, meta: Meta, event: EventContext) => {
+		if (meta.collection === SEGMENT_NAMES.segments) return segmentGuards.checkSegment(payload, null, event?.database ?? ctx.database);
+		if (meta.collection === SEGMENT_NAMES.members) return segmentGuards.checkMemberCreate(payload, event?.database ?? ctx.database);
+		if (meta.collection === SEGMENT_NAMES.clientTags) return { source: 'manual', ...payload, added_at: new Date().toISOString() };
+		return payload;
+	});
+	filter('items.update', async (payload: Record<string, unknown>, meta: Meta, event: EventContext) => {
+		const knex = event?.database ?? ctx.database;
+		if (meta.collection === SEGMENT_NAMES.segments) return segmentGuards.checkSegment(payload, meta.keys ?? [], knex);
+		if (meta.collection === SEGMENT_NAMES.members) await segmentGuards.noteMembers(meta.keys ?? [], knex, true);
+		const mapping = await currentMapping(ctx, knex);
+		if (mapping) await tracker.noteBefore(knex, mapping, meta.collection, meta.keys).catch(() => undefined);
 		return payload;
 	});
 	filter('items.delete', async (keys: unknown, meta: Meta, event: EventContext) => {
-		await noteOwners(keys as unknown[], meta.collection, event?.database).catch(() => undefined);
+		const knex = event?.database ?? ctx.database;
+		if (meta.collection === SEGMENT_NAMES.members) await segmentGuards.noteMembers(keys as unknown[], knex, true);
+		const mapping = await currentMapping(ctx, knex);
+		if (mapping) await tracker.noteBefore(knex, mapping, meta.collection, keys as unknown[]).catch(() => undefined);
 		return keys;
 	});
 
-	action('items.create', async (meta: Meta) => {
-		const mapping = await currentMapping(ctx);
-		if (!mapping) return;
-		if (meta.collection === mapping.deal_collection) {
-			const client = meta.payload?.[mapping.deal_client_field];
-			if (typeof client === 'number' || typeof client === 'string') engine.queue.enqueueClients([client]);
-			else engine.queue.enqueueDeals([meta.key]);
-		} else if (meta.collection === mapping.client_collection) engine.queue.enqueueClients([meta.key]);
-	});
-	action('items.update', async (meta: Meta) => {
-		const mapping = await currentMapping(ctx);
-		if (!mapping) return;
-		if (meta.collection === mapping.deal_collection) {
-			engine.queue.enqueueClients(takeOwners(meta.collection, meta.keys));
-			engine.queue.enqueueDeals(meta.keys ?? []);
-		} else if (meta.collection === mapping.client_collection && mapping.client_difficult_field && meta.payload && mapping.client_difficult_field in meta.payload) {
-			engine.queue.enqueueClients(meta.keys ?? []);
+	const after = (event: 'create' | 'update' | 'delete') => async (meta: Meta) => {
+		const keys = event === 'create' ? [meta.key] : (meta.keys ?? []);
+		try {
+			if (meta.collection === SEGMENT_NAMES.segments) return segmentGuards.afterSegmentSaved(event, keys, meta.payload);
+			if (meta.collection === SEGMENT_NAMES.members && event !== 'update') return await segmentGuards.afterMembers(event, keys);
+			const mapping = await currentMapping(ctx);
+			if (mapping) await tracker.after(ctx.database, mapping, event, meta.collection, keys);
+		} catch (error) {
+			ctx.logger.error(`[segmentation] after ${meta.collection} ${event}: ${(error as Error).message}`);
 		}
-	});
-	action('items.delete', async (meta: Meta) => {
-		const mapping = await currentMapping(ctx);
-		if (mapping && meta.collection === mapping.deal_collection) engine.queue.enqueueClients(takeOwners(meta.collection, meta.keys));
-	});
+	};
+	action('items.create', after('create'));
+	action('items.update', after('update'));
+	action('items.delete', after('delete'));
 
 	// ── the daily recompute: every minute, is it time by the marketer's cron? once per cluster ──────────
 	schedule('* * * * *', () => scheduledTick(ctx, engine).catch((e: Error) => ctx.logger.error(`[segmentation] scheduled recompute failed: ${e.message}`)));

@@ -11,11 +11,14 @@ import { ensureBookkeepingTables, readMeta, writeMeta } from '../../store/tables
 import { baseCollections, baseRelations, folderCollection, settingsCollection, type CollectionSpec, type FieldSpec, type RelationSpec } from './blueprint.ts';
 import { ensureMarketerPolicy } from './marketer-policy.ts';
 import { ensureModuleInBar } from './module-bar.ts';
+import { segmentCollections, segmentRelations } from './segment-schema.ts';
+import { seedSegmentLibrary } from './segment-library.ts';
+import { SEGMENT_NAMES } from '../../core/base-names.ts';
 import { engineClientFields, engineSettingsDefaults, engineSettingsFields } from './engine-fields.ts';
 import type { DirectusContext, SchemaOverview } from '../context.ts';
 import { INSTANCE_ID } from '../state.ts';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export interface InstallReport {
 	schemaVersion: number;
@@ -35,8 +38,10 @@ export async function install(ctx: DirectusContext): Promise<InstallReport> {
 	return withLock(knex, 'install', INSTANCE_ID, { ttlMs: 180_000, waitMs: 180_000 }, async () => {
 		const applied = Number((await readMeta(knex, 'schema_version')) ?? 0);
 		const mapping = await initialMapping(ctx);
+		await checkCollectionBudget(ctx, [...(applied < 1 ? [settingsCollection(), ...baseCollections(mapping)] : []), ...(applied < 3 ? segmentCollections(mapping) : [])]);
 		const registered = applied < 1 ? await applyVersion1(ctx, mapping) : [];
 		if (applied < 2) await applyVersion2(ctx, mapping);
+		if (applied < 3) registered.push(...(await applyVersion3(ctx, mapping)));
 		const marketerPolicyId = await ensureMarketerPolicy(ctx, mapping);
 		if (applied < SCHEMA_VERSION) await writeMeta(knex, 'schema_version', String(SCHEMA_VERSION));
 		return { schemaVersion: SCHEMA_VERSION, registered, mapping, marketerPolicyId };
@@ -69,16 +74,21 @@ async function initialMapping(ctx: DirectusContext): Promise<Mapping> {
 	return parsed.mapping;
 }
 
+/** Every collection the pending versions would register must fit the Core tier, else nothing is installed. */
+async function checkCollectionBudget(ctx: DirectusContext, wanted: CollectionSpec[]): Promise<void> {
+	const schema = await ctx.getSchema();
+	const problem = collectionBudgetProblem({
+		active: await countActiveCollections(ctx, schema),
+		toRegister: wanted.filter((c) => !schema.collections[c.collection]).map((c) => c.collection),
+		limit: (await hasLicence(ctx.database)) ? null : CORE_TIER_COLLECTION_LIMIT,
+	});
+	if (problem) throw new InstallRefusedError(problem);
+}
+
 async function applyVersion1(ctx: DirectusContext, mapping: Mapping): Promise<string[]> {
 	const schema = await ctx.getSchema();
 	const wanted = [settingsCollection(), ...baseCollections(mapping)];
 	const missing = wanted.filter((c) => !schema.collections[c.collection]);
-	const problem = collectionBudgetProblem({
-		active: await countActiveCollections(ctx, schema),
-		toRegister: missing.map((c) => c.collection),
-		limit: (await hasLicence(ctx.database)) ? null : CORE_TIER_COLLECTION_LIMIT,
-	});
-	if (problem) throw new InstallRefusedError(problem);
 
 	if (missing.length && !(await isRegistered(ctx, FOLDER_COLLECTION))) await createCollection(ctx, folderCollection(), null);
 	for (const spec of missing) await createCollection(ctx, spec, {});
@@ -105,6 +115,35 @@ async function applyVersion2(ctx: DirectusContext, mapping: Mapping): Promise<vo
 		const items = new ctx.services.ItemsService(SETTINGS_COLLECTION, { schema: await ctx.getSchema(), knex: ctx.database });
 		await items.upsertSingleton(defaults, { emitEvents: false });
 	}
+}
+
+/** v3: interest tags and segments (four registered collections, the tags alias on clients, the library). */
+async function applyVersion3(ctx: DirectusContext, mapping: Mapping): Promise<string[]> {
+	const schema = await ctx.getSchema();
+	const missing = segmentCollections(mapping).filter((c) => !schema.collections[c.collection]);
+	if (missing.length && !(await isRegistered(ctx, FOLDER_COLLECTION))) await createCollection(ctx, folderCollection(), null);
+	for (const spec of missing) await createCollection(ctx, spec, {});
+	for (const relation of segmentRelations(mapping)) await createRelation(ctx, relation, true);
+	// one row per pair: concurrent re-qualification and tagging rely on these (ON CONFLICT DO NOTHING)
+	await ensureUniqueIndex(ctx.database, SEGMENT_NAMES.clientTags, ['client', 'tag']);
+	await ensureUniqueIndex(ctx.database, SEGMENT_NAMES.members, ['segment', 'client']);
+	await ensureClientListPreset(ctx, mapping);
+	await seedSegmentLibrary(ctx, mapping);
+	return missing.map((c) => c.collection);
+}
+
+async function ensureUniqueIndex(knex: Knex, table: string, columns: string[]): Promise<void> {
+	const name = `${table}_${columns.join('_')}_unique`;
+	await knex.raw(`CREATE UNIQUE INDEX IF NOT EXISTS ?? ON ?? (${columns.map(() => '??').join(', ')})`, [name, table, ...columns]);
+}
+
+/** The client list shows the segmentation columns and tags, unless someone already set up a default view. */
+async function ensureClientListPreset(ctx: DirectusContext, m: Mapping): Promise<void> {
+	const existing = await ctx.database('directus_presets').where({ collection: m.client_collection }).whereNull('user').whereNull('role').first('id');
+	if (existing) return;
+	const fields = [m.client_name_field, m.client_email_field, 'rfm_code', 'lifecycle_stage', 'value_tier', SEGMENT_NAMES.clientTagsAlias].filter((f): f is string => Boolean(f));
+	const presets = new ctx.services.ItemsService('directus_presets', { schema: await ctx.getSchema(), knex: ctx.database });
+	await presets.createOne({ collection: m.client_collection, layout: 'tabular', layout_query: { tabular: { fields, sort: [m.client_name_field ?? 'id'], page: 1 } }, layout_options: { tabular: { widths: {} } } }, { emitEvents: false });
 }
 
 /** As Directus's licence code counts: registered, active, with a table, not system, not excluded. */
@@ -141,7 +180,7 @@ async function createField(ctx: DirectusContext, collection: string, field: Fiel
 	await service.createField(collection, field);
 }
 
-async function createRelation(ctx: DirectusContext, relation: RelationSpec, withReverse: boolean): Promise<void> {
+async function createRelation(ctx: DirectusContext, relation: RelationSpec & { junction_field?: string }, withReverse: boolean): Promise<void> {
 	const schema = await ctx.getSchema();
 	if (schema.relations.some((r) => r.collection === relation.collection && r.field === relation.field)) return;
 	const oneField = withReverse && relation.one_field_spec ? relation.one_field : null;
@@ -151,7 +190,7 @@ async function createRelation(ctx: DirectusContext, relation: RelationSpec, with
 		collection: relation.collection,
 		field: relation.field,
 		related_collection: relation.related_collection,
-		meta: { one_field: oneField, sort_field: null, one_deselect_action: 'nullify' },
+		meta: { one_field: oneField, sort_field: null, one_deselect_action: 'nullify', junction_field: relation.junction_field ?? null },
 		schema: { on_delete: relation.on_delete },
 	});
 }

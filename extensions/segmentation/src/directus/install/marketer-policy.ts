@@ -1,6 +1,8 @@
-// The Marketer policy: App access, read on the client base, read + write on the segmentation collections.
+// The Marketer policy: App access, read on the client base, read + write on the settings, full control of tags,
+// client tags, segments and (static) members. (Core tier refuses field-limited permissions, so the client card's tag
+// editor, an update of the client, needs a policy that may update clients; marketers tag through Client tags.)
 // Plain collection permissions only: Directus 12's Core tier ignores item-level permission rules.
-import { SETTINGS_COLLECTION } from '../../core/base-names.ts';
+import { SEGMENT_NAMES, SETTINGS_COLLECTION } from '../../core/base-names.ts';
 import type { Mapping } from '../../core/mapping.ts';
 import { readMeta, writeMeta } from '../../store/tables.ts';
 import type { DirectusContext } from '../context.ts';
@@ -12,9 +14,11 @@ type Action = 'create' | 'read' | 'update' | 'delete';
 export function marketerPermissions(m: Mapping): Array<{ collection: string; action: Action }> {
 	const readOnly = [m.client_collection, m.deal_collection, m.item_collection, m.product_collection, m.category_collection];
 	const readWrite = [SETTINGS_COLLECTION];
+	const owned = [SEGMENT_NAMES.tags, SEGMENT_NAMES.clientTags, SEGMENT_NAMES.segments, SEGMENT_NAMES.members];
 	return [
 		...readOnly.map((collection) => ({ collection, action: 'read' as const })),
 		...readWrite.flatMap((collection) => (['create', 'read', 'update'] as const).map((action) => ({ collection, action }))),
+		...owned.flatMap((collection) => (['create', 'read', 'update', 'delete'] as const).map((action) => ({ collection, action }))),
 	];
 }
 

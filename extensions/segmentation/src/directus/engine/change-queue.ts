@@ -1,7 +1,8 @@
-// Incremental re-scoring: deal and client changes enqueue client ids (or deal ids, resolved in one query); a short
-// debounce coalesces them, and each batch of up to 5,000 clients is re-scored with one set-based statement against
-// the last full run's cut-offs. Runs after the saving transaction committed; an error is logged, never thrown at
-// the save (the next full run repairs it).
+// The change queue: client, deal, item and tag changes enqueue client ids (or deal ids, resolved in one query); a
+// short debounce coalesces them, and each batch of up to 5,000 clients goes through the pipeline set-based:
+// re-scored against the last full run's cut-offs, auto tags synced, re-qualified against the active segments.
+// Runs after the saving transaction committed; an error is logged, never thrown at the save (the next full run
+// or refresh repairs it).
 import { latestCutoffs } from '../../store/recompute.ts';
 import { rescoreClients } from '../../store/scores.ts';
 import type { EngineRuntime } from './runtime.ts';
@@ -9,7 +10,7 @@ import type { EngineRuntime } from './runtime.ts';
 const DEBOUNCE_MS = 5;
 const BATCH = 5000;
 
-export class RescoreQueue {
+export class ChangeQueue {
 	private readonly runtime: EngineRuntime;
 	private readonly clients = new Set<number>();
 	private readonly deals = new Set<number>();
@@ -30,6 +31,11 @@ export class RescoreQueue {
 	enqueueDeals(ids: Iterable<unknown>): void {
 		for (const id of ids) if (id !== null && id !== undefined && Number.isSafeInteger(Number(id))) this.deals.add(Number(id));
 		this.schedule();
+	}
+
+	/** What is waiting and whether a batch is running (shown in /segmentation/status; benchmarks wait on it). */
+	stats(): { pending_clients: number; pending_deals: number; busy: boolean } {
+		return { pending_clients: this.clients.size, pending_deals: this.deals.size, busy: Boolean(this.timer || this.draining) };
 	}
 
 	idle(): Promise<void> {
@@ -65,7 +71,8 @@ export class RescoreQueue {
 			if (!this.clients.size) return;
 			const last = await latestCutoffs(scope.knex);
 			if (!last) {
-				// no full run yet: there are no cut-offs to score against, so compute the whole base once
+				// no full run yet: there are no cut-offs to score against, so compute the whole base once (which
+				// also refreshes every segment)
 				this.clients.clear();
 				await this.runtime.recompute('first-change').catch((e: Error) => ctx.logger.warn(`[segmentation] first recompute: ${e.message}`));
 				return;
@@ -75,12 +82,14 @@ export class RescoreQueue {
 				for (const id of batch) this.clients.delete(id);
 				// "now" is taken after the batch: a deal saved while this drain started is not in the future for it
 				// (one saved later re-queues its client, which the next drain picks up)
-				await rescoreClients({ ...scope, asOfMs: Date.now() }, last.cutoffs, batch);
+				const asOfMs = Date.now();
+				await rescoreClients({ ...scope, asOfMs }, last.cutoffs, batch);
+				await this.runtime.segments.afterChange(batch, asOfMs);
 			}
 		} catch (error) {
 			this.clients.clear();
 			this.deals.clear();
-			ctx.logger.error(`[segmentation] incremental re-scoring failed (the next full recompute repairs it): ${error instanceof Error ? error.message : error}`);
+			ctx.logger.error(`[segmentation] processing changed clients failed (the next full recompute repairs it): ${error instanceof Error ? error.message : error}`);
 		}
 	}
 }

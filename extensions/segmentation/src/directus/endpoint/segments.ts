@@ -1,0 +1,132 @@
+// /segmentation/segments/*: refreshes, enter/exit events, size history, lead sources, the library, rule checks.
+// Thin: validate the request with zod, call the segment runtime or the store, answer JSON.
+import type { Request, Response, Router } from 'express';
+import { z } from 'zod';
+import { SEGMENT_NAMES } from '../../core/base-names.ts';
+import { leadSourceBreakdown, listActiveSegments, listEvents, listSnapshots } from '../../store/segments.ts';
+import type { Accountability } from '../access.ts';
+import type { DirectusContext } from '../context.ts';
+import { engineRuntime } from '../engine/runtime.ts';
+import { InvalidRequestError, InvalidSegmentError, NotFoundSegmentError, SegmentsBusyHttpError } from '../errors.ts';
+import { seedSegmentLibrary, seedTagTemplates } from '../install/segment-library.ts';
+import { SegmentsBusyError } from '../segments/runtime.ts';
+import { requireMapping } from '../settings.ts';
+
+type Handler = (req: Request & { accountability?: Accountability }, res: Response) => Promise<unknown>;
+type Route = (handler: Handler) => (req: Request, res: Response, next: (e?: unknown) => void) => Promise<void>;
+
+const isoDate = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO date or date-time, e.g. 2026-01-31 or 2026-01-31T00:00:00Z');
+const refreshBody = z.object({ as_of: isoDate.optional() }).strict();
+const idParam = z.object({ id: z.coerce.number().int().positive() });
+const eventsQuery = z.object({
+	limit: z.coerce.number().int().min(1).max(1000).default(100),
+	offset: z.coerce.number().int().min(0).default(0),
+	event: z.enum(['entered', 'left']).optional(),
+	client: z.coerce.number().int().positive().optional(),
+});
+const historyQuery = z.object({ from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day, YYYY-MM-DD').optional() });
+const libraryBody = z.object({ tags: z.boolean().default(false) }).strict();
+const ruleCheckBody = z.object({ rule: z.unknown() });
+
+function parse<T>(schema: z.ZodType<T>, input: unknown, where: string): T {
+	const result = schema.safeParse(input ?? {});
+	if (!result.success) throw new InvalidRequestError({ errors: result.error.issues.map((i) => `${i.path.join('.') || where}: ${i.message}`) });
+	return result.data;
+}
+
+export function mountSegmentRoutes(router: Router, ctx: DirectusContext, route: Route): void {
+	const segments = () => engineRuntime(ctx).segments;
+	const existing = async (req: Request) => {
+		const { id } = parse(idParam, req.params, 'id');
+		const row = await ctx.database(SEGMENT_NAMES.segments).where({ id }).first('id', 'name', 'kind', 'is_active', 'member_count');
+		if (!row) throw new NotFoundSegmentError({ id: String(id) });
+		return row as { id: number; name: string; kind: string; is_active: boolean; member_count: number };
+	};
+	const refreshing = async <T>(run: () => Promise<T>) => {
+		try {
+			return await run();
+		} catch (error) {
+			if (error instanceof SegmentsBusyError) throw new SegmentsBusyHttpError();
+			throw error;
+		}
+	};
+
+	// Active segments with counts and 30 days of daily sizes (the module's table).
+	router.get(
+		'/segments',
+		route(async () => ({ data: await listActiveSegments(ctx.database, 30, Date.now()) })),
+	);
+
+	// Re-evaluates every active dynamic segment (time-based rules: $NOW, sleeping, recency), after dropping expired
+	// auto tags. Body: { as_of?: ISO date }. Once per cluster: 409 while another refresh runs.
+	router.post(
+		'/segments/refresh',
+		route(async (req) => {
+			const body = parse(refreshBody, req.body, 'body');
+			const asOfMs = body.as_of ? Date.parse(body.as_of) : Date.now();
+			return { data: await refreshing(() => segments().refresh(null, 'refresh', asOfMs)) };
+		}),
+	);
+
+	// Adds the missing library templates for the current RFM scheme, and one per interest tag with { tags: true }.
+	router.post(
+		'/segments/library',
+		route(async (req) => {
+			const body = parse(libraryBody, req.body, 'body');
+			const mapping = await requireMapping(ctx);
+			const library = await seedSegmentLibrary(ctx, mapping);
+			const tags = body.tags ? await seedTagTemplates(ctx, mapping) : null;
+			return { data: { library, tags } };
+		}),
+	);
+
+	// Checks a rule against the live schema without saving it (the App's segment form, scripts).
+	router.post(
+		'/segments/rule/check',
+		route(async (req) => {
+			const body = parse(ruleCheckBody, req.body, 'body');
+			const parsed = await segments().parse(body.rule);
+			return { data: parsed.ok ? { ok: true, errors: [] } : { ok: false, errors: parsed.errors } };
+		}),
+	);
+
+	router.post(
+		'/segments/:id/refresh',
+		route(async (req) => {
+			const segment = await existing(req);
+			const body = parse(refreshBody, req.body, 'body');
+			const asOfMs = body.as_of ? Date.parse(body.as_of) : Date.now();
+			const summary = await refreshing(() => segments().refresh([segment.id], 'refresh', asOfMs));
+			if (summary.skipped.length) throw new InvalidSegmentError({ errors: summary.skipped.map((s) => s.reason) });
+			return { data: summary.segments[0] };
+		}),
+	);
+
+	router.get(
+		'/segments/:id/events',
+		route(async (req) => {
+			const segment = await existing(req);
+			const query = parse(eventsQuery, req.query, 'query');
+			return { data: await listEvents(ctx.database, segment.id, query) };
+		}),
+	);
+
+	router.get(
+		'/segments/:id/history',
+		route(async (req) => {
+			const segment = await existing(req);
+			const query = parse(historyQuery, req.query, 'query');
+			return { data: { segment: segment.id, member_count: Number(segment.member_count ?? 0), snapshots: await listSnapshots(ctx.database, segment.id, query.from) } };
+		}),
+	);
+
+	router.get(
+		'/segments/:id/lead-sources',
+		route(async (req) => {
+			const segment = await existing(req);
+			const mapping = await requireMapping(ctx);
+			if (!mapping.client_lead_source_field) throw new InvalidRequestError({ errors: ['client_lead_source_field: no lead source field is mapped in the segmentation settings'] });
+			return { data: await leadSourceBreakdown(ctx.database, mapping, segment.id) };
+		}),
+	);
+}

@@ -1,0 +1,146 @@
+// Tags and segments inside Directus: after the engine re-scored a batch of changed clients, their auto tags are
+// synced and they are re-qualified against every active dynamic segment (restricted to them: not a rebuild).
+// Full refreshes (one segment, or all of them after a full recompute / the daily job / on request) run once per
+// cluster under a lease lock. Active rules are parsed against the live schema and cached for a few seconds.
+import { SEGMENT_NAMES } from '../../core/base-names.ts';
+import { parseRule, type RuleNode } from '../../core/rule.ts';
+import type { Mapping } from '../../core/mapping.ts';
+import { tryAcquireLock, releaseLock } from '../../store/lock.ts';
+import { compileRule } from '../../store/rule-sql.ts';
+import { dialectOf } from '../../store/sql-dialect.ts';
+import { refreshSegment, requalify, snapshotAll, type CompiledSegment, type MembershipDelta } from '../../store/segments.ts';
+import { expireAutoTags, syncAutoTags } from '../../store/tags.ts';
+import { readMeta, writeMeta } from '../../store/tables.ts';
+import type { DirectusContext } from '../context.ts';
+import type { EngineRuntime } from '../engine/runtime.ts';
+import { requireMapping } from '../settings.ts';
+import { INSTANCE_ID } from '../state.ts';
+
+const CACHE_MS = 5000;
+const REFRESH_LOCK = 'segments-refresh';
+const REFRESH_TTL_MS = 30 * 60_000;
+
+export interface SegmentRow {
+	id: number;
+	name: string;
+	kind: string;
+	is_active: boolean | number;
+	rule: unknown;
+}
+
+export interface RefreshSummary {
+	segments: Array<{ id: number; name: string; entered: number; left: number; member_count: number }>;
+	skipped: Array<{ id: number; name: string; reason: string }>;
+	expired_tags: number;
+	duration_ms: number;
+}
+
+export class SegmentsBusyError extends Error {
+	override name = 'SegmentsBusyError';
+	constructor() {
+		super('A segment refresh is already running on this cluster; try again when it has finished.');
+	}
+}
+
+export class SegmentRuntime {
+	private readonly engine: EngineRuntime;
+	private active: { at: number; segments: Array<{ id: number; rule: RuleNode }> } | null = null;
+
+	constructor(engine: EngineRuntime) {
+		this.engine = engine;
+	}
+
+	private get ctx(): DirectusContext {
+		return this.engine.ctx;
+	}
+
+	/** A segment was saved or deleted on this instance: re-read the active rules at the next change. */
+	forget(): void {
+		this.active = null;
+	}
+
+	/** Parses a stored rule against the live schema (errors name the problem). */
+	async parse(rule: unknown, mapping?: Mapping): Promise<{ ok: true; rule: RuleNode } | { ok: false; errors: string[] }> {
+		const m = mapping ?? (await requireMapping(this.ctx));
+		return parseRule(rule, await this.ctx.getSchema(), m.client_collection);
+	}
+
+	private async activeDynamic(mapping: Mapping): Promise<Array<{ id: number; rule: RuleNode }>> {
+		if (this.active && Date.now() - this.active.at < CACHE_MS) return this.active.segments;
+		const rows: SegmentRow[] = await this.ctx.database(SEGMENT_NAMES.segments).where({ kind: 'dynamic', is_active: true }).select('id', 'name', 'kind', 'is_active', 'rule');
+		const segments: Array<{ id: number; rule: RuleNode }> = [];
+		for (const row of rows) {
+			const parsed = await this.parse(row.rule, mapping);
+			if (parsed.ok) segments.push({ id: Number(row.id), rule: parsed.rule });
+			else this.ctx.logger.warn(`[segmentation] segment ${row.id} "${row.name}" skipped: its rule no longer fits the schema (${parsed.errors.join('; ')})`);
+		}
+		this.active = { at: Date.now(), segments };
+		return segments;
+	}
+
+	private compile(segments: Array<{ id: number; rule: RuleNode }>, asOfMs: number): CompiledSegment[] {
+		const dialect = dialectOf(this.ctx.database);
+		return segments.map((s) => ({ id: s.id, where: compileRule(s.rule, { dialect, alias: 'c', asOfMs }) }));
+	}
+
+	/** After a change batch was re-scored: their auto tags, then their membership in every active dynamic segment. */
+	async afterChange(clientIds: number[], asOfMs: number): Promise<MembershipDelta> {
+		const mapping = await requireMapping(this.ctx);
+		const knex = this.ctx.database;
+		await syncAutoTags({ knex, mapping, asOfMs }, { ids: clientIds }, { categoryHasName: await this.categoryHasName(mapping) });
+		const segments = await this.activeDynamic(mapping);
+		return requalify({ knex, mapping, atMs: asOfMs, cause: 'change' }, this.compile(segments, asOfMs), { ids: clientIds });
+	}
+
+	private async categoryHasName(mapping: Mapping): Promise<boolean> {
+		return Boolean((await this.ctx.getSchema()).collections[mapping.category_collection]?.fields['name']);
+	}
+
+	/**
+	 * Full refresh under the cluster lock: `ids` null = every active dynamic segment (after expiring auto tags as of
+	 * asOfMs); a list = those segments, whatever their kind (a static one is filled from its rule once).
+	 */
+	async refresh(ids: number[] | null, cause: string, asOfMs = Date.now(), waitMs = 15_000): Promise<RefreshSummary> {
+		const started = Date.now();
+		const knex = this.ctx.database;
+		// another refresh (often a short one, after a segment save) may hold the lock: wait a little before giving up
+		while (!(await tryAcquireLock(knex, REFRESH_LOCK, INSTANCE_ID, REFRESH_TTL_MS))) {
+			if (Date.now() - started > waitMs) throw new SegmentsBusyError();
+			await new Promise((r) => setTimeout(r, 100));
+		}
+		try {
+			const mapping = await requireMapping(this.ctx);
+			const expired = ids === null ? await expireAutoTags({ knex, asOfMs }) : [];
+			const query = knex(SEGMENT_NAMES.segments).select('id', 'name', 'kind', 'is_active', 'rule').orderBy('id');
+			const rows: SegmentRow[] = ids === null ? await query.where({ kind: 'dynamic', is_active: true }) : await query.whereIn('id', ids);
+			const summary: RefreshSummary = { segments: [], skipped: [], expired_tags: expired.length, duration_ms: 0 };
+			for (const row of rows) {
+				const parsed = row.rule === null || row.rule === undefined ? { ok: false as const, errors: ['the segment has no rule'] } : await this.parse(row.rule, mapping);
+				if (!parsed.ok) {
+					summary.skipped.push({ id: row.id, name: row.name, reason: parsed.errors.join('; ') });
+					continue;
+				}
+				const [compiled] = this.compile([{ id: Number(row.id), rule: parsed.rule }], asOfMs);
+				const result = await refreshSegment({ knex, mapping, atMs: asOfMs, cause: row.kind === 'static' ? 'picked' : cause }, compiled!);
+				summary.segments.push({ id: Number(row.id), name: row.name, ...result });
+			}
+			if (ids === null) await snapshotAll(knex, asOfMs);
+			summary.duration_ms = Date.now() - started;
+			await this.engine.clearDataCache();
+			return summary;
+		} finally {
+			await releaseLock(knex, REFRESH_LOCK, INSTANCE_ID);
+		}
+	}
+
+	/** Once per install: tags from the purchases already in the base, then every active segment. */
+	async backfillOnce(): Promise<void> {
+		const knex = this.ctx.database;
+		if (await readMeta(knex, 'tags_backfilled')) return;
+		const mapping = await requireMapping(this.ctx);
+		const asOfMs = Date.now();
+		const result = await syncAutoTags({ knex, mapping, asOfMs }, null, { categoryHasName: await this.categoryHasName(mapping) });
+		await writeMeta(knex, 'tags_backfilled', String(asOfMs));
+		this.ctx.logger.info(`[segmentation] interest tags from existing purchases: ${result.tagsCreated} tags created, ${result.added} client tags added`);
+	}
+}

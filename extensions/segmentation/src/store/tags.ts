@@ -1,0 +1,110 @@
+// Interest tags from purchases, set-based. A client's auto tags are a function of their won deals: one tag per
+// category bought (created when missing), expiring at the latest purchase in it + the category's interest days
+// (never when unset). Syncing a set of clients inserts the missing auto tags, refreshes changed expiries, and drops
+// auto tags no purchase supports any more (expired, deal lost or deleted). Tags set by hand are never touched.
+import type { Knex } from 'knex';
+import { SEGMENT_NAMES } from '../core/base-names.ts';
+import { DAY_MS } from '../core/engine.ts';
+import type { Mapping } from '../core/mapping.ts';
+import { dialectOf } from './sql-dialect.ts';
+import { andRestricted, q, type ClientRestriction } from './restriction.ts';
+
+export interface TagScope {
+	knex: Knex;
+	mapping: Mapping;
+	asOfMs: number;
+}
+
+export interface TagSyncResult {
+	tagsCreated: number;
+	added: number;
+	refreshed: number;
+	removed: number;
+}
+
+const N = SEGMENT_NAMES;
+
+/** Won deals of the restricted clients joined down to their categories: (client, category, deal, closed ms). */
+function purchasesByCategory(m: Mapping, ms: (e: string) => string, only: ClientRestriction): string {
+	return `SELECT d.${q(m.deal_client_field)} AS client_id, p.${q(m.product_category_field)} AS category_id, d.${q('id')} AS deal_id, ${ms(`d.${q(m.deal_closed_field)}`)} AS closed_ms
+		FROM ${q(m.deal_collection)} d
+		JOIN ${q(m.item_collection)} i ON i.${q(m.item_deal_field)} = d.${q('id')}
+		JOIN ${q(m.product_collection)} p ON p.${q('id')} = i.${q(m.item_product_field)}
+		WHERE d.${q(m.deal_status_field)} = ? AND d.${q(m.deal_closed_field)} IS NOT NULL AND d.${q(m.deal_client_field)} IS NOT NULL
+			AND p.${q(m.product_category_field)} IS NOT NULL${andRestricted(`d.${q(m.deal_client_field)}`, only)}`;
+}
+
+/** Makes sure every category the restricted clients bought has its tag (adopting a same-named tag made by hand). */
+async function ensureCategoryTags(scope: TagScope, only: ClientRestriction, hasName: boolean): Promise<number> {
+	const { knex, mapping: m } = scope;
+	const d = dialectOf(knex);
+	const bought = `SELECT DISTINCT x.category_id FROM (${purchasesByCategory(m, d.ms, only)}) x`;
+	const name = hasName ? `cat.${q('name')}` : `'Category ' || CAST(cat.${q('id')} AS TEXT)`;
+	const missing = `FROM ${q(m.category_collection)} cat WHERE cat.${q('id')} IN (${bought})
+		AND NOT EXISTS (SELECT 1 FROM ${q(N.tags)} t WHERE t.${q('category')} = cat.${q('id')})`;
+	// a tag a marketer made by hand with the category's name becomes that category's tag
+	await knex.raw(
+		`UPDATE ${q(N.tags)} SET ${q('category')} = (SELECT cat.${q('id')} ${missing} AND ${name} = ${q(N.tags)}.${q('name')} LIMIT 1)
+		WHERE ${q('category')} IS NULL AND ${q('name')} IN (SELECT ${name} ${missing})`,
+		[m.deal_status_won, m.deal_status_won],
+	);
+	const created = await knex.raw(`INSERT INTO ${q(N.tags)} (${q('name')}, ${q('category')}) SELECT ${name}, cat.${q('id')} ${missing} ON CONFLICT DO NOTHING`, [m.deal_status_won]);
+	return affected(created);
+}
+
+function affected(result: unknown): number {
+	const r = result as { rowCount?: number; changes?: number } | undefined;
+	return Number(r?.rowCount ?? r?.changes ?? 0);
+}
+
+/** Syncs the auto tags of a set of clients (or all) with their won deals as of scope.asOfMs. */
+export async function syncAutoTags(scope: TagScope, only: ClientRestriction, opts: { categoryHasName: boolean }): Promise<TagSyncResult> {
+	const { knex, mapping: m } = scope;
+	const d = dialectOf(knex);
+	const tagsCreated = await ensureCategoryTags(scope, only, opts.categoryHasName);
+	const now = d.instant(scope.asOfMs);
+	// the wanted (client, tag) pairs: latest purchase per category, its deal, and the expiry it gives
+	const wanted = `SELECT w.client_id, w.tag_id, w.deal_id, w.expires_ms FROM (
+			SELECT x.client_id, t.${q('id')} AS tag_id, x.deal_id,
+				CASE WHEN cat.${q(m.category_interest_days_field)} IS NULL THEN NULL ELSE x.closed_ms + CAST(cat.${q(m.category_interest_days_field)} AS BIGINT) * ${DAY_MS} END AS expires_ms,
+				ROW_NUMBER() OVER (PARTITION BY x.client_id, t.${q('id')} ORDER BY x.closed_ms DESC, x.deal_id DESC) AS latest
+			FROM (${purchasesByCategory(m, d.ms, only)}) x
+			JOIN ${q(m.category_collection)} cat ON cat.${q('id')} = x.category_id
+			JOIN ${q(N.tags)} t ON t.${q('category')} = x.category_id
+		) w WHERE w.latest = 1 AND (w.expires_ms IS NULL OR w.expires_ms > ?)`;
+	const wantedBindings = [m.deal_status_won, scope.asOfMs];
+	const ct = q(N.clientTags);
+
+	const removed = await knex.raw(
+		`DELETE FROM ${ct} WHERE ${q('source')} = 'auto'${andRestricted(q('client'), only)}
+			AND NOT EXISTS (SELECT 1 FROM (${wanted}) k WHERE k.client_id = ${ct}.${q('client')} AND k.tag_id = ${ct}.${q('tag')})`,
+		wantedBindings,
+	);
+	const expires = d.fromMs('k.expires_ms');
+	const refreshed = await knex.raw(
+		`UPDATE ${ct} SET ${q('expires_at')} = ${expires}, ${q('deal')} = k.deal_id
+			FROM (${wanted}) k
+			WHERE ${ct}.${q('client')} = k.client_id AND ${ct}.${q('tag')} = k.tag_id AND ${ct}.${q('source')} = 'auto'
+				AND (${ct}.${q('deal')} IS DISTINCT FROM k.deal_id OR ${d.ms(`${ct}.${q('expires_at')}`)} IS DISTINCT FROM k.expires_ms)`,
+		wantedBindings,
+	);
+	const added = await knex.raw(
+		`INSERT INTO ${ct} (${q('client')}, ${q('tag')}, ${q('source')}, ${q('added_at')}, ${q('expires_at')}, ${q('deal')})
+			SELECT k.client_id, k.tag_id, 'auto', ${now.sql}, ${expires}, k.deal_id FROM (${wanted}) k
+			WHERE NOT EXISTS (SELECT 1 FROM ${ct} e WHERE e.${q('client')} = k.client_id AND e.${q('tag')} = k.tag_id)
+			ON CONFLICT DO NOTHING`,
+		[now.binding, ...wantedBindings],
+	);
+	return { tagsCreated, added: affected(added), refreshed: affected(refreshed), removed: affected(removed) };
+}
+
+/** The daily expiry: drops auto tags whose interest ran out by asOfMs. Returns the clients that lost a tag. */
+export async function expireAutoTags(scope: Pick<TagScope, 'knex' | 'asOfMs'>): Promise<number[]> {
+	const { knex } = scope;
+	const d = dialectOf(knex);
+	const now = d.instant(scope.asOfMs);
+	const expired = `${q('source')} = 'auto' AND ${q('expires_at')} IS NOT NULL AND ${q('expires_at')} <= ${now.sql}`;
+	const rows: Array<{ client: unknown }> = await knex(N.clientTags).whereRaw(expired, [now.binding]).distinct('client');
+	if (rows.length) await knex(N.clientTags).whereRaw(expired, [now.binding]).delete();
+	return rows.map((r) => Number(r.client));
+}

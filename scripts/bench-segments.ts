@@ -1,0 +1,227 @@
+// `npm run bench:segments -- [--clients 100000,1000000] [--saves 100] [--import 100000]`
+// Segments on generated bases, PostgreSQL, through a real Directus, 30 active dynamic segments:
+//  - full refresh of all segments (cold: empty memberships; steady: nothing changed) vs the floor measured in the
+//    same run on the same data: per segment a hand-written INSERT … SELECT of the new members + anti-join DELETE;
+//  - re-qualifying one client after a change (client save → membership visible), p50 / p95;
+//  - a deal import through Directus's importer vs the re-qualification of the clients it touched.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Knex } from 'knex';
+import { intFlag, parseArgs } from './lib/args.ts';
+import { openKnex } from './lib/db.ts';
+import { startDirectus, waitForPing, type DirectusProcess } from './lib/directus.ts';
+import { EXTENSIONS_PATH, projectEnv, type Env } from './lib/env.ts';
+import { ensurePostgres, recreateDatabase } from './lib/pg-cluster.ts';
+import { ensureInstalled, freePort } from './lib/prepare.ts';
+import { seedDemo, todayUtc } from './lib/seed.ts';
+
+const { flags } = parseArgs(process.argv.slice(2));
+const sizes = (flags['clients'] ?? '100000').split(',').map(Number);
+const saves = intFlag(flags, 'saves', 100, 10);
+const importDeals = intFlag(flags, 'import', 100_000, 0);
+const TOKEN = 'bench-admin-token';
+const MARKER = 'bench-marker';
+
+/** 30 segments: each rule as a marketer writes it, and the same condition written by hand for the floor. */
+const CELLS = ['CCC', 'CCB', 'CBC', 'BCC', 'CBB', 'BCB', 'BBC', 'BBB', 'ACC', 'ABB', 'AAA', 'AAB', 'ABA', 'BAA', 'CAA', 'CCA', 'ACA', 'AAC', 'BAB'];
+const STAGES = ['lead', 'in_selection', 'refused', 'uninterested', 'one_time', 'returning', 'regular'];
+const SEGMENTS: Array<{ name: string; rule: Record<string, unknown>; floor: string }> = [
+	...CELLS.map((code) => ({ name: `RFM ${code}`, rule: { rfm_code: { _eq: code } }, floor: `c.rfm_code = '${code}'` })),
+	...STAGES.map((stage) => ({ name: `Stage ${stage}`, rule: { lifecycle_stage: { _eq: stage } }, floor: `c.lifecycle_stage = '${stage}'` })),
+	{ name: 'VIP', rule: { value_tier: { _eq: 'vip' } }, floor: `c.value_tier = 'vip'` },
+	{
+		name: 'Lost a deal over price',
+		rule: { deals: { _some: { _and: [{ status: { _eq: 'lost' } }, { loss_reason: { _eq: 'price' } }] } } },
+		floor: `EXISTS (SELECT 1 FROM deals d WHERE d.client = c.id AND d.status = 'lost' AND d.loss_reason = 'price')`,
+	},
+	{
+		name: 'Recent buyers with an interest',
+		rule: { _and: [{ last_purchase_at: { _gte: '$NOW(-90 days)' } }, { tags: { _some: { tag: { _nnull: true } } } }] },
+		floor: `c.last_purchase_at >= now() - interval '90 days' AND EXISTS (SELECT 1 FROM client_tags ct WHERE ct.client = c.id AND ct.tag IS NOT NULL)`,
+	},
+	{ name: 'Marker (latency probe)', rule: { lead_source: { _eq: MARKER } }, floor: `c.lead_source = '${MARKER}'` },
+];
+
+interface Result {
+	clients: number; deals: number; members: number;
+	oursColdS: number; floorColdS: number; oursSteadyS: number; floorSteadyS: number;
+	saveP50: number; saveP95: number; visibleP50: number; visibleP95: number; afterCommitP50: number; afterCommitP95: number;
+	importS: number | null; requalifyS: number | null;
+}
+const results: Result[] = [];
+
+const pct = (xs: number[], p: number) => {
+	const s = [...xs].sort((a, b) => a - b);
+	return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
+};
+
+async function http(url: string, method: string, path: string, body?: unknown) {
+	const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+	const json = (await res.json().catch(() => ({}))) as any;
+	if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json).slice(0, 400)}`);
+	return json;
+}
+
+async function boot(env: Env): Promise<DirectusProcess> {
+	const port = String(await freePort());
+	const proc = startDirectus({ ...env, PORT: port, HOST: '127.0.0.1' }, { url: `http://127.0.0.1:${port}` });
+	await waitForPing(proc.url, { timeoutMs: 600_000, exited: proc.exited });
+	return proc;
+}
+
+async function clearMemberships(knex: Knex): Promise<void> {
+	await knex.raw('TRUNCATE segment_members, segmentation_segment_events');
+	await knex('segments').update({ member_count: 0 });
+}
+
+async function floorRefresh(knex: Knex, ids: number[]): Promise<void> {
+	for (const [i, segment] of SEGMENTS.entries()) {
+		const id = ids[i]!;
+		await knex.raw(
+			`INSERT INTO segment_members (segment, client, entered_at) SELECT ?, c.id, now() FROM clients c
+			WHERE ${segment.floor} AND NOT EXISTS (SELECT 1 FROM segment_members m WHERE m.segment = ? AND m.client = c.id)`,
+			[id, id],
+		);
+		await knex.raw(`DELETE FROM segment_members m WHERE m.segment = ? AND NOT EXISTS (SELECT 1 FROM clients c WHERE c.id = m.client AND ${segment.floor})`, [id]);
+	}
+}
+
+async function memberCounts(knex: Knex, ids: number[]): Promise<number[]> {
+	const rows: Array<Record<string, unknown>> = await knex('segment_members').whereIn('segment', ids).groupBy('segment').select('segment').count({ n: '*' });
+	return ids.map((id) => Number(rows.find((r) => Number(r['segment']) === id)?.['n'] ?? 0));
+}
+
+async function queueIdle(url: string, timeoutMs: number): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const queue = (await http(url, 'GET', '/segmentation/status')).data.queue;
+		if (!queue.busy && queue.pending_clients === 0 && queue.pending_deals === 0) return;
+		if (Date.now() > deadline) throw new Error('the change queue did not drain in time');
+		await new Promise((r) => setTimeout(r, 100));
+	}
+}
+
+async function measure(clients: number, env: Env): Promise<void> {
+	console.error(`\n[pg ${clients.toLocaleString('en')}] installing, seeding …`);
+	await ensureInstalled(env, () => undefined);
+	const knex = openKnex(env);
+	let proc: DirectusProcess | null = null;
+	try {
+		const seeded = await seedDemo(knex, { clients, seed: 31, asOf: todayUtc(), quiet: false });
+		await knex.raw('VACUUM ANALYZE');
+		proc = await boot(env);
+		const url = proc.url;
+		console.error('[pg] start-up: interest tags from the purchases, first recompute …');
+		for (let i = 0; i < 7200; i++) {
+			const runs = (await http(url, 'GET', '/segmentation/runs?limit=1').catch(() => ({ data: [] }))).data;
+			if (runs[0]?.status === 'succeeded') break;
+			await new Promise((r) => setTimeout(r, 500));
+		}
+		// created inactive (no refresh on save), then switched on directly: the benchmark decides when work runs
+		const created = (await http(url, 'POST', '/items/segments', SEGMENTS.map((s) => ({ name: s.name, rule: s.rule, kind: 'dynamic', is_active: false })))).data;
+		const ids: number[] = created.map((s: { id: number }) => Number(s.id));
+		await knex('segments').whereIn('id', ids).update({ is_active: true });
+		await knex.raw('VACUUM ANALYZE');
+
+		console.error('[pg] floor (hand-written INSERT … SELECT + anti-join DELETE per segment) …');
+		await clearMemberships(knex);
+		let t = performance.now();
+		await floorRefresh(knex, ids);
+		const floorColdS = (performance.now() - t) / 1000;
+		const floorCounts = await memberCounts(knex, ids);
+		t = performance.now();
+		await floorRefresh(knex, ids);
+		const floorSteadyS = (performance.now() - t) / 1000;
+
+		console.error('[pg] ours: POST /segmentation/segments/refresh …');
+		await clearMemberships(knex);
+		t = performance.now();
+		const cold = (await http(url, 'POST', '/segmentation/segments/refresh', {})).data;
+		const oursColdS = (performance.now() - t) / 1000;
+		t = performance.now();
+		await http(url, 'POST', '/segmentation/segments/refresh', {});
+		const oursSteadyS = (performance.now() - t) / 1000;
+		const ourCounts = await memberCounts(knex, ids);
+		if (cold.segments.length !== SEGMENTS.length) throw new Error(`refreshed ${cold.segments.length} of ${SEGMENTS.length} segments: ${JSON.stringify(cold.skipped)}`);
+		// "recent buyers" depends on now(): allow a handful of clients crossing the 90-day line between the runs
+		for (const [i, n] of ourCounts.entries()) {
+			if (Math.abs(n - floorCounts[i]!) > (SEGMENTS[i]!.name.startsWith('Recent') ? 50 : 0)) throw new Error(`segment "${SEGMENTS[i]!.name}": ${n} members, the floor found ${floorCounts[i]}`);
+		}
+
+		console.error(`[pg] ${saves} client saves, each re-qualified against ${SEGMENTS.length} segments …`);
+		const marker = ids.at(-1)!;
+		const save: number[] = [];
+		const visible: number[] = [];
+		const afterCommit: number[] = [];
+		for (let i = 0; i < saves; i++) {
+			const client = 1 + Math.floor(Math.random() * clients);
+			const t0 = performance.now();
+			await http(url, 'PATCH', `/items/clients/${client}`, { lead_source: i % 2 ? MARKER : 'referral' });
+			const t1 = performance.now();
+			const wanted = i % 2 === 1;
+			for (;;) {
+				const row = await knex('segment_members').where({ segment: marker, client }).first('id');
+				if (Boolean(row) === wanted) break;
+				if (performance.now() - t0 > 10_000) throw new Error(`client ${client} not re-qualified within 10 s`);
+			}
+			const t2 = performance.now();
+			save.push(t1 - t0);
+			visible.push(t2 - t0);
+			afterCommit.push(t2 - t1);
+		}
+
+		let importS: number | null = null;
+		let requalifyS: number | null = null;
+		if (importDeals > 0) {
+			console.error(`[pg] importing ${importDeals.toLocaleString('en')} deals through /utils/import …`);
+			const now = Date.now();
+			const lines = ['client,status,amount,closed_at'];
+			for (let i = 0; i < importDeals; i++) lines.push(`${1 + ((i * 7919) % clients)},won,${(10 + (i % 90)).toFixed(2)},${new Date(now - (i % 30) * 86_400_000).toISOString()}`);
+			const form = new FormData();
+			form.append('file', new Blob([lines.join('\n')], { type: 'text/csv' }), 'deals.csv');
+			t = performance.now();
+			const res = await fetch(`${url}/utils/import/deals`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: form });
+			if (!res.ok) throw new Error(`import: ${res.status} ${(await res.text()).slice(0, 300)}`);
+			const imported = performance.now();
+			importS = (imported - t) / 1000;
+			await queueIdle(url, 1_800_000);
+			requalifyS = (performance.now() - imported) / 1000;
+		}
+		results.push({
+			clients, deals: seeded.deals, members: ourCounts.reduce((a, b) => a + b, 0),
+			oursColdS, floorColdS, oursSteadyS, floorSteadyS,
+			saveP50: pct(save, 50), saveP95: pct(save, 95), visibleP50: pct(visible, 50), visibleP95: pct(visible, 95), afterCommitP50: pct(afterCommit, 50), afterCommitP95: pct(afterCommit, 95),
+			importS, requalifyS,
+		});
+	} finally {
+		await proc?.stop();
+		await knex.destroy();
+	}
+}
+
+const work = mkdtempSync(join(tmpdir(), 'seg-bench-segments-'));
+const base = projectEnv({ ...process.env, ENV_FILE: '/nonexistent.env', DATA_DIR: work, ADMIN_PASSWORD: 'bench-password', ADMIN_TOKEN: TOKEN, PRESSURE_LIMITER_ENABLED: 'false', RATE_LIMITER_ENABLED: 'false', LOG_LEVEL: 'warn', EXTENSIONS_PATH, MAX_PAYLOAD_SIZE: '64mb' });
+try {
+	for (const clients of sizes) {
+		const server = await ensurePostgres(() => undefined);
+		try {
+			await recreateDatabase(server, 'seg_bench_segments');
+			await measure(clients, { ...base, DB_CLIENT: 'pg', DB_HOST: server.host, DB_PORT: String(server.port), DB_USER: server.user, DB_PASSWORD: server.password, DB_DATABASE: 'seg_bench_segments' });
+		} finally {
+			await server.stop();
+		}
+	}
+} finally {
+	rmSync(work, { recursive: true, force: true });
+}
+
+const f = (n: number, d = 1) => n.toLocaleString('en', { minimumFractionDigits: d, maximumFractionDigits: d });
+console.log(`\nSegments on PostgreSQL, ${SEGMENTS.length} active dynamic segments; ${saves} client saves for the latency figures\n`);
+console.log('| clients | deals | members (all segments) | full refresh s (cold) | floor s (cold) | ours/floor | steady refresh s | floor s (steady) | ours/floor | client save p50 / p95 ms | re-qualified visible p50 / p95 ms | after the commit p50 / p95 ms | import of deals s | re-qualification after it s | re-qualification / import |');
+console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const r of results) {
+	console.log(
+		`| ${r.clients.toLocaleString('en')} | ${r.deals.toLocaleString('en')} | ${r.members.toLocaleString('en')} | ${f(r.oursColdS, 2)} | ${f(r.floorColdS, 2)} | ${f(r.oursColdS / r.floorColdS, 2)}× | ${f(r.oursSteadyS, 2)} | ${f(r.floorSteadyS, 2)} | ${f(r.oursSteadyS / r.floorSteadyS, 2)}× | ${f(r.saveP50)} / ${f(r.saveP95)} | ${f(r.visibleP50)} / ${f(r.visibleP95)} | ${f(r.afterCommitP50)} / ${f(r.afterCommitP95)} | ${r.importS === null ? '—' : f(r.importS)} | ${r.requalifyS === null ? '—' : f(r.requalifyS)} | ${r.importS && r.requalifyS !== null ? `${f(r.requalifyS / r.importS, 2)}×` : '—'} |`,
+	);
+}
