@@ -32,8 +32,8 @@ const SEGMENTS: Array<{ name: string; rule: Record<string, unknown>; floor: stri
 	{ name: 'VIP', rule: { value_tier: { _eq: 'vip' } }, floor: `c.value_tier = 'vip'` },
 	{
 		name: 'Lost a deal over price',
-		rule: { deals: { _some: { _and: [{ status: { _eq: 'lost' } }, { loss_reason: { _eq: 'price' } }] } } },
-		floor: `EXISTS (SELECT 1 FROM deals d WHERE d.client = c.id AND d.status = 'lost' AND d.loss_reason = 'price')`,
+		rule: { deals: { _some: { loss_reason: { _eq: 'price' } } } },
+		floor: `EXISTS (SELECT 1 FROM deals d WHERE d.client = c.id AND d.loss_reason = 'price')`,
 	},
 	{
 		name: 'Recent buyers with an interest',
@@ -164,6 +164,7 @@ async function measure(clients: number, env: Env): Promise<void> {
 				const row = await knex('segment_members').where({ segment: marker, client }).first('id');
 				if (Boolean(row) === wanted) break;
 				if (performance.now() - t0 > 10_000) throw new Error(`client ${client} not re-qualified within 10 s`);
+				await new Promise((r) => setTimeout(r, 1)); // poll without starving Directus of the two cores
 			}
 			const t2 = performance.now();
 			save.push(t1 - t0);

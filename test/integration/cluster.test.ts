@@ -41,6 +41,36 @@ describe.skipIf(harness.db !== 'pg')('a cluster of two instances', () => {
 		}
 	});
 
+	it('keeps one membership across both instances: concurrent changes and refreshes, each enter and exit once', async () => {
+		const rule = { _and: [{ lead_source: { _eq: 'cluster-campaign' } }, { lifecycle_stage: { _neq: 'refused' } }] };
+		const segment = (await a.http('POST', '/items/segments', { name: 'Cluster segment', kind: 'dynamic', is_active: true, rule })).body.data.id;
+		const clients: number[] = (await a.knex('clients').orderBy('id').limit(40).select('id')).map((r) => Number(r.id));
+		// every client flips in and out a few times, saved alternately through a and b, with refreshes in between
+		const saves: Array<Promise<unknown>> = [];
+		for (let round = 0; round < 3; round++) {
+			for (const [i, id] of clients.entries()) {
+				const via = (i + round) % 2 ? a : b;
+				saves.push(via.http('PATCH', `/items/clients/${id}`, { lead_source: (i + round) % 3 ? 'cluster-campaign' : 'phone' }));
+			}
+			saves.push(a.http('POST', `/segmentation/segments/${segment}/refresh`, {}), b.http('POST', '/segmentation/segments/refresh', {}));
+		}
+		await Promise.all(saves);
+		const expected = async () => ((await a.http('GET', `/items/clients?fields=id&limit=-1&filter=${encodeURIComponent(JSON.stringify(rule))}`)).body.data as Array<{ id: number }>).map((r) => r.id).sort((x, y) => x - y);
+		const members = async () => (await a.knex('segment_members').where({ segment }).select('client')).map((r) => Number(r.client)).sort((x, y) => x - y);
+		let m: number[] = [];
+		for (let i = 0; i < 100; i++) {
+			m = await members();
+			if (JSON.stringify(m) === JSON.stringify(await expected())) break;
+			await new Promise((r) => setTimeout(r, 100));
+		}
+		expect(m).toEqual(await expected());
+		expect(m.length).toBeGreaterThan(0);
+		const balance: Array<Record<string, unknown>> = await a.knex('segmentation_segment_events').where({ segment_id: segment }).groupBy('client_id').select('client_id').sum({ n: a.knex.raw("CASE WHEN event = 'entered' THEN 1 ELSE -1 END") });
+		expect(balance.filter((r) => Number(r['n']) === 1).map((r) => Number(r['client_id'])).sort((x, y) => x - y)).toEqual(m);
+		expect(balance.every((r) => Number(r['n']) === 0 || Number(r['n']) === 1)).toBe(true);
+		expect((await b.http('GET', `/items/segments/${segment}`)).body.data.member_count).toBe(m.length);
+	});
+
 	it('runs a scheduled recompute once per minute for the whole cluster', async () => {
 		const before = Number((await a.knex('segmentation_runs').max({ m: 'id' }).first())!.m);
 		expect((await a.http('PATCH', '/items/segmentation_settings', { recompute_cron: '* * * * *' })).status).toBe(200);

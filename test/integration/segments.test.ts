@@ -137,6 +137,15 @@ describe('interest tags and segments', () => {
 		expect(await eventually(() => members(tagged.id), (m) => m.includes(client))).toContain(client);
 		await d.http('DELETE', `/items/client_tags/${link.id}`);
 		expect(await eventually(() => members(tagged.id), (m) => !m.includes(client))).not.toContain(client);
+
+		// a deleted client leaves with an event, and the count follows
+		await d.http('POST', '/items/client_tags', { client, tag });
+		await eventually(() => members(tagged.id), (m) => m.includes(client));
+		const countBefore = (await d.http('GET', `/items/segments/${tagged.id}`)).body.data.member_count;
+		expect((await d.http('DELETE', `/items/clients/${client}`)).status).toBe(204);
+		expect(await members(tagged.id)).not.toContain(client);
+		expect(await events(tagged.id, client)).toEqual(['entered:change', 'left:change', 'entered:change', 'left:deleted']);
+		expect((await d.http('GET', `/items/segments/${tagged.id}`)).body.data.member_count).toBe(countBefore - 1);
 	});
 
 	it('refuses malformed and hostile rules with a message naming the problem, and a hostile value stays a value', async () => {

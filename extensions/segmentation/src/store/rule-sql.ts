@@ -14,7 +14,7 @@
 // The expression is TRUE for members, FALSE or NULL for the others (as in a WHERE): negate it with care.
 // Identifiers come only from the validated rule and go through q(); every value is a binding.
 import { resolveNow, type ConditionNode, type QuantifierNode, type RelationStep, type RuleNode, type RuleValue } from '../core/rule.ts';
-import { q } from './scores.ts';
+import { q } from './restriction.ts';
 import type { Dialect } from './sql-dialect.ts';
 
 export interface CompileOptions {

@@ -11,8 +11,6 @@ import { dialectOf, type Dialect } from './sql-dialect.ts';
 import { STAGE_TABLE } from './tables.ts';
 import { andRestricted, clientIdRanges, idList, q, rows, type ClientRestriction } from './restriction.ts';
 
-export { q };
-
 /** The client fields the engine owns (added to the mapped client collection). */
 export const SCORE_FIELDS = [
 	'rfm_frequency', 'rfm_monetary', 'rfm_r', 'rfm_f', 'rfm_m', 'rfm_code', 'rfm_segment', 'first_purchase_at', 'last_purchase_at',

@@ -121,11 +121,28 @@ export async function refreshSegment(scope: MembershipScope, segment: CompiledSe
 	};
 	if (d.pg) add(await requalify(scope, [segment], null));
 	else for (const range of (await clientIdRanges(scope.knex, scope.mapping, SQLITE_CHUNK)).ranges) add(await requalify(scope, [segment], { range }));
-	// members of clients beyond the id ranges can't exist (the junction cascades on client delete)
-	const member_count = await countMembers(scope.knex, segment.id);
-	await scope.knex(N.segments).where({ id: segment.id }).update({ member_count, computed_at: scope.knex.raw(d.fromMs('?'), [scope.atMs]) });
+	const member_count = await recountMembers(scope.knex, segment.id, scope.atMs);
 	await writeSnapshot(scope.knex, segment.id, member_count, scope.atMs);
 	return { entered, left, member_count };
+}
+
+/**
+ * Sets a segment's stored count to its real member count (healing any drift), optionally stamping computed_at.
+ * The segment row is locked first: a concurrent re-qualification adds its delta either before the count is taken
+ * (and is counted) or after this commits (and adds to it) — never lost in between.
+ */
+export async function recountMembers(knex: Knex, segment: number, computedAtMs?: number): Promise<number> {
+	const d = dialectOf(knex);
+	return knex.transaction(async (trx) => {
+		const lock = trx(N.segments).where({ id: segment }).first('id');
+		if (d.pg) lock.forUpdate();
+		await lock;
+		const member_count = await countMembers(trx, segment);
+		await trx(N.segments)
+			.where({ id: segment })
+			.update({ member_count, ...(computedAtMs === undefined ? {} : { computed_at: trx.raw(d.fromMs('?'), [computedAtMs]) }) });
+		return member_count;
+	});
 }
 
 export async function countMembers(knex: Knex, segment: number): Promise<number> {
@@ -142,10 +159,10 @@ export async function writeSnapshot(knex: Knex, segment: number, memberCount: nu
 	await knex(SNAPSHOTS_TABLE).insert({ segment_id: segment, day: snapshotDay(atMs), member_count: memberCount, taken_at: atMs }).onConflict(['segment_id', 'day']).merge(['member_count', 'taken_at']);
 }
 
-/** Snapshots every segment's stored count (the daily job; counts are kept exact by refreshes and deltas). */
+/** The daily job: every segment's count, recounted, as today's snapshot. */
 export async function snapshotAll(knex: Knex, atMs: number): Promise<number> {
-	const segments: Array<{ id: number; member_count: number | null }> = await knex(N.segments).select('id', 'member_count');
-	for (const s of segments) await writeSnapshot(knex, s.id, Number(s.member_count ?? 0), atMs);
+	const segments: Array<{ id: number }> = await knex(N.segments).select('id');
+	for (const s of segments) await writeSnapshot(knex, Number(s.id), await recountMembers(knex, Number(s.id)), atMs);
 	return segments.length;
 }
 
@@ -192,17 +209,27 @@ export async function leadSourceBreakdown(knex: Knex, mapping: Mapping, segment:
 	};
 }
 
-/** Members picked or removed by hand (a static segment, through the App or REST): their events and the count. */
-export async function recordManualMembership(knex: Knex, changes: Array<{ segment: number; client: number }>, event: 'entered' | 'left', atMs: number): Promise<void> {
+/** Members changed outside the rule engine (picked or removed by hand, client deleted): events and counts. */
+export async function recordMembershipChanges(knex: Knex, changes: Array<{ segment: number; client: number }>, event: 'entered' | 'left', atMs: number, cause: 'manual' | 'deleted'): Promise<void> {
 	if (!changes.length) return;
-	await knex.transaction(async (trx) => {
-		await trx(EVENTS_TABLE).insert(changes.map((c) => ({ segment_id: c.segment, client_id: c.client, event, at: atMs, cause: 'manual' })));
+	const write = async (trx: Knex) => {
+		await trx(EVENTS_TABLE).insert(changes.map((c) => ({ segment_id: c.segment, client_id: c.client, event, at: atMs, cause })));
 		const bySegment = new Map<number, number>();
 		for (const c of changes) bySegment.set(c.segment, (bySegment.get(c.segment) ?? 0) + 1);
 		for (const [segment, n] of bySegment) {
 			await trx(N.segments).where({ id: segment }).update({ member_count: trx.raw('COALESCE(??, 0) + ?', ['member_count', event === 'entered' ? n : -n]) });
 		}
-	});
+	};
+	// inside a transaction already (a filter hook's): write there; else in one of our own
+	if (knex.isTransaction) await write(knex);
+	else await knex.transaction(write);
+}
+
+/** The memberships of clients about to be deleted (their junction rows cascade away with them). */
+export async function membershipsOf(knex: Knex, clients: number[]): Promise<Array<{ segment: number; client: number }>> {
+	if (!clients.length) return [];
+	const rows: Array<Record<string, unknown>> = await knex(N.members).whereIn('client', clients).select('segment', 'client');
+	return rows.map((r) => ({ segment: Number(r['segment']), client: Number(r['client']) }));
 }
 
 /** Active segments with their counts and the last `days` daily sizes (for the module's table and sparklines). */

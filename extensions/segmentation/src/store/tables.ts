@@ -74,7 +74,7 @@ export async function ensureBookkeepingTables(knex: Knex): Promise<void> {
 		t.bigInteger('client_id').notNullable();
 		t.string('event', 8).notNullable(); // entered | left
 		t.bigInteger('at').notNullable();
-		t.string('cause', 32).notNullable(); // change | refresh | schedule | rule | manual | picked
+		t.string('cause', 32).notNullable(); // change | refresh | schedule | rule | picked | manual | deleted
 		t.index(['segment_id', 'id']);
 		t.index(['client_id']);
 	});

@@ -84,7 +84,7 @@ export class ChangeQueue {
 				// (one saved later re-queues its client, which the next drain picks up)
 				const asOfMs = Date.now();
 				await rescoreClients({ ...scope, asOfMs }, last.cutoffs, batch);
-				await this.runtime.segments.afterChange(batch, asOfMs);
+				await this.runtime.segments.afterChange(scope.mapping, batch, asOfMs);
 			}
 		} catch (error) {
 			this.clients.clear();

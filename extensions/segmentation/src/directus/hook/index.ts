@@ -85,6 +85,7 @@ export default defineHook(({ init, filter, action, schedule }, hookContext) => {
 		const knex = event?.database ?? ctx.database;
 		if (meta.collection === SEGMENT_NAMES.members) await segmentGuards.noteMembers(keys as unknown[], knex, true);
 		const mapping = await currentMapping(ctx, knex);
+		if (mapping && meta.collection === mapping.client_collection) await segmentGuards.beforeClientsDeleted(keys as unknown[], knex);
 		if (mapping) await tracker.noteBefore(knex, mapping, meta.collection, keys as unknown[]).catch(() => undefined);
 		return keys;
 	});

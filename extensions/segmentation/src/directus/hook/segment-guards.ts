@@ -5,7 +5,7 @@ import type { Knex } from 'knex';
 import { SEGMENT_NAMES } from '../../core/base-names.ts';
 import { checkSegmentPayload, COMPUTED_SEGMENT_FIELDS } from '../../core/segment-payload.ts';
 import { parseRule } from '../../core/rule.ts';
-import { recordManualMembership } from '../../store/segments.ts';
+import { membershipsOf, recordMembershipChanges } from '../../store/segments.ts';
 import type { DirectusContext } from '../context.ts';
 import type { EngineRuntime } from '../engine/runtime.ts';
 import { SegmentsBusyError } from '../segments/runtime.ts';
@@ -102,6 +102,12 @@ export class SegmentGuards {
 		} else {
 			rows = (await this.ctx.database(N.members).whereIn('id', keys as number[]).select('segment', 'client')).map((r: Payload) => ({ segment: Number(r['segment']), client: Number(r['client']) }));
 		}
-		await recordManualMembership(this.ctx.database, rows, event === 'create' ? 'entered' : 'left', Date.now());
+		await recordMembershipChanges(this.ctx.database, rows, event === 'create' ? 'entered' : 'left', Date.now(), 'manual');
+	}
+
+	/** Clients about to be deleted leave their segments (the junction cascades): their exits, in the same transaction. */
+	async beforeClientsDeleted(keys: unknown[], knex: Knex): Promise<void> {
+		const clients = keys.map(Number).filter((k) => Number.isSafeInteger(k));
+		await recordMembershipChanges(knex, await membershipsOf(knex, clients), 'left', Date.now(), 'deleted');
 	}
 }

@@ -44,7 +44,7 @@ export class SegmentsBusyError extends Error {
 
 export class SegmentRuntime {
 	private readonly engine: EngineRuntime;
-	private active: { at: number; segments: Array<{ id: number; rule: RuleNode }> } | null = null;
+	private active: { at: number; segments: Array<{ id: number; rule: RuleNode }>; categoryHasName: boolean } | null = null;
 
 	constructor(engine: EngineRuntime) {
 		this.engine = engine;
@@ -65,8 +65,8 @@ export class SegmentRuntime {
 		return parseRule(rule, await this.ctx.getSchema(), m.client_collection);
 	}
 
-	private async activeDynamic(mapping: Mapping): Promise<Array<{ id: number; rule: RuleNode }>> {
-		if (this.active && Date.now() - this.active.at < CACHE_MS) return this.active.segments;
+	private async activeDynamic(mapping: Mapping): Promise<{ segments: Array<{ id: number; rule: RuleNode }>; categoryHasName: boolean }> {
+		if (this.active && Date.now() - this.active.at < CACHE_MS) return this.active;
 		const rows: SegmentRow[] = await this.ctx.database(SEGMENT_NAMES.segments).where({ kind: 'dynamic', is_active: true }).select('id', 'name', 'kind', 'is_active', 'rule');
 		const segments: Array<{ id: number; rule: RuleNode }> = [];
 		for (const row of rows) {
@@ -74,8 +74,8 @@ export class SegmentRuntime {
 			if (parsed.ok) segments.push({ id: Number(row.id), rule: parsed.rule });
 			else this.ctx.logger.warn(`[segmentation] segment ${row.id} "${row.name}" skipped: its rule no longer fits the schema (${parsed.errors.join('; ')})`);
 		}
-		this.active = { at: Date.now(), segments };
-		return segments;
+		this.active = { at: Date.now(), segments, categoryHasName: await this.categoryHasName(mapping) };
+		return this.active;
 	}
 
 	private compile(segments: Array<{ id: number; rule: RuleNode }>, asOfMs: number): CompiledSegment[] {
@@ -83,13 +83,12 @@ export class SegmentRuntime {
 		return segments.map((s) => ({ id: s.id, where: compileRule(s.rule, { dialect, alias: 'c', asOfMs }) }));
 	}
 
-	/** After a change batch was re-scored: their auto tags, then their membership in every active dynamic segment. */
-	async afterChange(clientIds: number[], asOfMs: number): Promise<MembershipDelta> {
-		const mapping = await requireMapping(this.ctx);
+	/** After a change batch was re-scored (mapping checked by the queue): their auto tags, then their membership. */
+	async afterChange(mapping: Mapping, clientIds: number[], asOfMs: number): Promise<MembershipDelta> {
 		const knex = this.ctx.database;
-		await syncAutoTags({ knex, mapping, asOfMs }, { ids: clientIds }, { categoryHasName: await this.categoryHasName(mapping) });
-		const segments = await this.activeDynamic(mapping);
-		return requalify({ knex, mapping, atMs: asOfMs, cause: 'change' }, this.compile(segments, asOfMs), { ids: clientIds });
+		const active = await this.activeDynamic(mapping);
+		await syncAutoTags({ knex, mapping, asOfMs }, { ids: clientIds }, { categoryHasName: active.categoryHasName });
+		return requalify({ knex, mapping, atMs: asOfMs, cause: 'change' }, this.compile(active.segments, asOfMs), { ids: clientIds });
 	}
 
 	private async categoryHasName(mapping: Mapping): Promise<boolean> {
