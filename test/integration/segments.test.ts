@@ -107,7 +107,7 @@ describe('interest tags and segments', () => {
 		await new Promise((r) => setTimeout(r, Math.max(0, fading + 30 * DAY_MS - Date.now()) + 100));
 		const res = await d.http('POST', '/segmentation/segments/refresh', {});
 		expect(res.status, JSON.stringify(res.body)).toBe(200);
-		expect(res.body.data.expired_tags).toBeGreaterThanOrEqual(1);
+		expect(res.body.data.tags.removed).toBeGreaterThanOrEqual(1);
 		expect(await clientTags(client)).toEqual([]);
 		expect(await members(segment.id)).not.toContain(client);
 		expect(await events(segment.id, client)).toEqual(['entered:change', 'left:refresh']);

@@ -54,6 +54,8 @@ async function insertRun(knex: Knex, row: Record<string, unknown>): Promise<numb
 export async function runFullRecompute(o: RecomputeOptions): Promise<RunRecord> {
 	const { knex } = o;
 	if (!(await tryAcquireLock(knex, RECOMPUTE_LOCK, o.instance, LEASE_MS))) throw new RecomputeBusyError();
+	// we hold the cluster's lock: a run still marked running was left by an instance that stopped (its lease lapsed)
+	await knex(RUNS_TABLE).where({ status: 'running' }).update({ status: 'failed', finished_at: Date.now(), error: 'abandoned: the instance running it stopped' });
 	const started = Date.now();
 	const heartbeat = setInterval(() => void renewLock(knex, RECOMPUTE_LOCK, o.instance, LEASE_MS).catch(() => undefined), LEASE_MS / 4);
 	const runId = await insertRun(knex, { kind: 'full', trigger: o.trigger, status: 'running', instance: o.instance, started_at: started, as_of: o.asOfMs });

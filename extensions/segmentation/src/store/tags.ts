@@ -7,7 +7,10 @@ import { SEGMENT_NAMES } from '../core/base-names.ts';
 import { DAY_MS } from '../core/engine.ts';
 import type { Mapping } from '../core/mapping.ts';
 import { dialectOf } from './sql-dialect.ts';
-import { andRestricted, q, type ClientRestriction } from './restriction.ts';
+import { andRestricted, clientIdRanges, q, rows, type ClientRestriction } from './restriction.ts';
+
+/** Clients per statement when all tags are synced on SQLite. */
+const SQLITE_CHUNK = 25_000;
 
 export interface TagScope {
 	knex: Knex;
@@ -38,7 +41,11 @@ function purchasesByCategory(m: Mapping, ms: (e: string) => string, only: Client
 async function ensureCategoryTags(scope: TagScope, only: ClientRestriction, hasName: boolean): Promise<number> {
 	const { knex, mapping: m } = scope;
 	const d = dialectOf(knex);
-	const bought = `SELECT DISTINCT x.category_id FROM (${purchasesByCategory(m, d.ms, only)}) x`;
+	// categories with a product some restricted client bought (a semi-join: stops at the first purchase per product)
+	const bought = `SELECT p.${q(m.product_category_field)} FROM ${q(m.product_collection)} p WHERE p.${q(m.product_category_field)} IS NOT NULL AND EXISTS (
+		SELECT 1 FROM ${q(m.item_collection)} i JOIN ${q(m.deal_collection)} d ON d.${q('id')} = i.${q(m.item_deal_field)}
+		WHERE i.${q(m.item_product_field)} = p.${q('id')} AND d.${q(m.deal_status_field)} = ? AND d.${q(m.deal_closed_field)} IS NOT NULL
+			AND d.${q(m.deal_client_field)} IS NOT NULL${andRestricted(`d.${q(m.deal_client_field)}`, only)})`;
 	const name = hasName ? `cat.${q('name')}` : `'Category ' || CAST(cat.${q('id')} AS TEXT)`;
 	const missing = `FROM ${q(m.category_collection)} cat WHERE cat.${q('id')} IN (${bought})
 		AND NOT EXISTS (SELECT 1 FROM ${q(N.tags)} t WHERE t.${q('category')} = cat.${q('id')})`;
@@ -48,13 +55,11 @@ async function ensureCategoryTags(scope: TagScope, only: ClientRestriction, hasN
 		WHERE ${q('category')} IS NULL AND ${q('name')} IN (SELECT ${name} ${missing})`,
 		[m.deal_status_won, m.deal_status_won],
 	);
-	const created = await knex.raw(`INSERT INTO ${q(N.tags)} (${q('name')}, ${q('category')}) SELECT ${name}, cat.${q('id')} ${missing} ON CONFLICT DO NOTHING`, [m.deal_status_won]);
-	return affected(created);
-}
-
-function affected(result: unknown): number {
-	const r = result as { rowCount?: number; changes?: number } | undefined;
-	return Number(r?.rowCount ?? r?.changes ?? 0);
+	// (the tags table is small: counting is cheaper than portable affected-row counts)
+	const count = async () => Number(rows(await knex.raw(`SELECT COUNT(*) AS n FROM ${q(N.tags)}`))[0]?.['n'] ?? 0);
+	const before = await count();
+	await knex.raw(`INSERT INTO ${q(N.tags)} (${q('name')}, ${q('category')}) SELECT ${name}, cat.${q('id')} ${missing} ON CONFLICT DO NOTHING`, [m.deal_status_won]);
+	return (await count()) - before;
 }
 
 /** Syncs the auto tags of a set of clients (or all) with their won deals as of scope.asOfMs. */
@@ -75,36 +80,62 @@ export async function syncAutoTags(scope: TagScope, only: ClientRestriction, opt
 	const wantedBindings = [m.deal_status_won, scope.asOfMs];
 	const ct = q(N.clientTags);
 
-	const removed = await knex.raw(
-		`DELETE FROM ${ct} WHERE ${q('source')} = 'auto'${andRestricted(q('client'), only)}
-			AND NOT EXISTS (SELECT 1 FROM (${wanted}) k WHERE k.client_id = ${ct}.${q('client')} AND k.tag_id = ${ct}.${q('tag')})`,
-		wantedBindings,
-	);
 	const expires = d.fromMs('k.expires_ms');
-	const refreshed = await knex.raw(
-		`UPDATE ${ct} SET ${q('expires_at')} = ${expires}, ${q('deal')} = k.deal_id
-			FROM (${wanted}) k
-			WHERE ${ct}.${q('client')} = k.client_id AND ${ct}.${q('tag')} = k.tag_id AND ${ct}.${q('source')} = 'auto'
-				AND (${ct}.${q('deal')} IS DISTINCT FROM k.deal_id OR ${d.ms(`${ct}.${q('expires_at')}`)} IS DISTINCT FROM k.expires_ms)`,
-		wantedBindings,
-	);
-	const added = await knex.raw(
-		`INSERT INTO ${ct} (${q('client')}, ${q('tag')}, ${q('source')}, ${q('added_at')}, ${q('expires_at')}, ${q('deal')})
-			SELECT k.client_id, k.tag_id, 'auto', ${now.sql}, ${expires}, k.deal_id FROM (${wanted}) k
-			WHERE NOT EXISTS (SELECT 1 FROM ${ct} e WHERE e.${q('client')} = k.client_id AND e.${q('tag')} = k.tag_id)
-			ON CONFLICT DO NOTHING`,
-		[now.binding, ...wantedBindings],
-	);
-	return { tagsCreated, added: affected(added), refreshed: affected(refreshed), removed: affected(removed) };
+	const stale = `${ct}.${q('source')} = 'auto'${andRestricted(`${ct}.${q('client')}`, only)}`;
+	const changed = `(${ct}.${q('deal')} IS DISTINCT FROM k.deal_id OR ${d.ms(`${ct}.${q('expires_at')}`)} IS DISTINCT FROM k.expires_ms)`;
+	if (d.pg) {
+		// one statement, the wanted set computed once; the three writes touch disjoint rows (not wanted / wanted and
+		// present / wanted and absent), so one snapshot serves them all
+		const [row] = rows(
+			await knex.raw(
+				`WITH k AS MATERIALIZED (${wanted}),
+				removed AS (DELETE FROM ${ct} WHERE ${stale} AND NOT EXISTS (SELECT 1 FROM k WHERE k.client_id = ${ct}.${q('client')} AND k.tag_id = ${ct}.${q('tag')}) RETURNING 1),
+				refreshed AS (UPDATE ${ct} SET ${q('expires_at')} = ${expires}, ${q('deal')} = k.deal_id FROM k
+					WHERE ${ct}.${q('client')} = k.client_id AND ${ct}.${q('tag')} = k.tag_id AND ${ct}.${q('source')} = 'auto' AND ${changed} RETURNING 1),
+				added AS (INSERT INTO ${ct} (${q('client')}, ${q('tag')}, ${q('source')}, ${q('added_at')}, ${q('expires_at')}, ${q('deal')})
+					SELECT k.client_id, k.tag_id, 'auto', ${now.sql}, ${expires}, k.deal_id FROM k
+					WHERE NOT EXISTS (SELECT 1 FROM ${ct} e WHERE e.${q('client')} = k.client_id AND e.${q('tag')} = k.tag_id)
+					ON CONFLICT DO NOTHING RETURNING 1)
+				SELECT (SELECT COUNT(*) FROM removed) AS removed, (SELECT COUNT(*) FROM refreshed) AS refreshed, (SELECT COUNT(*) FROM added) AS added`,
+				[...wantedBindings, now.binding],
+			),
+		);
+		return { tagsCreated, added: Number(row?.['added'] ?? 0), refreshed: Number(row?.['refreshed'] ?? 0), removed: Number(row?.['removed'] ?? 0) };
+	}
+	// SQLite: consecutive statements on one connection (a transaction), each followed by its changes() count
+	return knex.transaction(async (trx) => {
+		const run = async (sql: string, bindings: unknown[]) => {
+			await trx.raw(sql, bindings as Knex.RawBinding[]);
+			return Number(rows(await trx.raw('SELECT changes() AS n'))[0]?.['n'] ?? 0);
+		};
+		const removed = await run(`DELETE FROM ${ct} WHERE ${stale} AND NOT EXISTS (SELECT 1 FROM (${wanted}) k WHERE k.client_id = ${ct}.${q('client')} AND k.tag_id = ${ct}.${q('tag')})`, wantedBindings);
+		const refreshed = await run(
+			`UPDATE ${ct} SET ${q('expires_at')} = ${expires}, ${q('deal')} = k.deal_id FROM (${wanted}) k
+				WHERE ${ct}.${q('client')} = k.client_id AND ${ct}.${q('tag')} = k.tag_id AND ${ct}.${q('source')} = 'auto' AND ${changed}`,
+			wantedBindings,
+		);
+		const added = await run(
+			`INSERT INTO ${ct} (${q('client')}, ${q('tag')}, ${q('source')}, ${q('added_at')}, ${q('expires_at')}, ${q('deal')})
+				SELECT k.client_id, k.tag_id, 'auto', ${now.sql}, ${expires}, k.deal_id FROM (${wanted}) k
+				WHERE NOT EXISTS (SELECT 1 FROM ${ct} e WHERE e.${q('client')} = k.client_id AND e.${q('tag')} = k.tag_id)
+				ON CONFLICT DO NOTHING`,
+			[now.binding, ...wantedBindings],
+		);
+		return { tagsCreated, added, refreshed, removed };
+	});
 }
 
-/** The daily expiry: drops auto tags whose interest ran out by asOfMs. Returns the clients that lost a tag. */
-export async function expireAutoTags(scope: Pick<TagScope, 'knex' | 'asOfMs'>): Promise<number[]> {
-	const { knex } = scope;
-	const d = dialectOf(knex);
-	const now = d.instant(scope.asOfMs);
-	const expired = `${q('source')} = 'auto' AND ${q('expires_at')} IS NOT NULL AND ${q('expires_at')} <= ${now.sql}`;
-	const rows: Array<{ client: unknown }> = await knex(N.clientTags).whereRaw(expired, [now.binding]).distinct('client');
-	if (rows.length) await knex(N.clientTags).whereRaw(expired, [now.binding]).delete();
-	return rows.map((r) => Number(r.client));
+/** Every client's auto tags (the daily job and refresh-all): drops expired ones, adds any a purchase should have
+ *  given (data written around the hooks: imports by SQL, demo data). SQLite: in client-id ranges (one connection). */
+export async function syncAllAutoTags(scope: TagScope, opts: { categoryHasName: boolean }): Promise<TagSyncResult> {
+	if (dialectOf(scope.knex).pg) return syncAutoTags(scope, null, opts);
+	const total: TagSyncResult = { tagsCreated: 0, added: 0, refreshed: 0, removed: 0 };
+	for (const range of (await clientIdRanges(scope.knex, scope.mapping, SQLITE_CHUNK)).ranges) {
+		const r = await syncAutoTags(scope, { range }, opts);
+		total.tagsCreated += r.tagsCreated;
+		total.added += r.added;
+		total.refreshed += r.refreshed;
+		total.removed += r.removed;
+	}
+	return total;
 }

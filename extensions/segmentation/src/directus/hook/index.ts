@@ -2,7 +2,7 @@
 // changes to the change queue (after commit), and runs the scheduled recompute once per cluster.
 import { defineHook } from '@directus/extensions-sdk';
 import type { Knex } from 'knex';
-import { SETTINGS_COLLECTION } from '../../core/base-names.ts';
+import { SEGMENT_NAMES, SETTINGS_COLLECTION } from '../../core/base-names.ts';
 import type { DirectusContext } from '../context.ts';
 import { engineRuntime } from '../engine/runtime.ts';
 import { scheduledTick } from '../engine/schedule.ts';
@@ -10,7 +10,7 @@ import { install } from '../install/install.ts';
 import { currentMapping, forgetMapping } from '../mapping-cache.ts';
 import { validateSettingsPayload } from '../settings.ts';
 import { installState } from '../state.ts';
-import { SEGMENT_NAMES } from '../../core/base-names.ts';
+import { RecomputeBusyError } from '../../store/recompute.ts';
 import { ChangeTracker } from './change-tracking.ts';
 import { SegmentGuards } from './segment-guards.ts';
 
@@ -34,15 +34,21 @@ export default defineHook(({ init, filter, action, schedule }, hookContext) => {
 			ctx.logger.error(`[segmentation] install failed: ${installState.error}`);
 			return;
 		}
-		// a base that was never scored (new install, demo data) gets its first full run in the background
-		// (and interest tags from the purchases already there, once)
-		setTimeout(() => {
-			engine.segments
-				.backfillOnce()
-				.then(() => engine.hasCutoffs())
-				.then((has) => (has ? null : engine.recompute('startup')))
-				.catch((e: Error) => ctx.logger.warn(`[segmentation] startup recompute skipped: ${e.message}`));
-		}, 0);
+		// a base that was never scored (new install, demo data) gets its first full run in the background (which
+		// also tags clients from the purchases already there and fills the active segments)
+		// (another instance may hold the lock, or a stopped one's lease may still run: try again a few times)
+		const firstRun = async (attempt: number): Promise<void> => {
+			try {
+				if (!(await engine.hasCutoffs())) await engine.recompute('startup');
+			} catch (error) {
+				if (!(error instanceof RecomputeBusyError) || attempt >= 10) {
+					ctx.logger.warn(`[segmentation] startup recompute skipped: ${(error as Error).message}`);
+					return;
+				}
+				setTimeout(() => void firstRun(attempt + 1), 30_000);
+			}
+		};
+		setTimeout(() => void firstRun(1), 0);
 	});
 
 	// A deal created without a creation date gets the save time (a column default would store SQLite dates as

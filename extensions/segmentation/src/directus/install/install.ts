@@ -4,7 +4,7 @@
 // creates, so a crash half-way is repaired by the next start. Runs under a cluster lock: replicas start together.
 import type { Knex } from 'knex';
 import { collectionBudgetProblem, CORE_TIER_COLLECTION_LIMIT } from '../../core/collection-budget.ts';
-import { FOLDER_COLLECTION, SETTINGS_COLLECTION } from '../../core/base-names.ts';
+import { FOLDER_COLLECTION, SEGMENT_NAMES, SETTINGS_COLLECTION } from '../../core/base-names.ts';
 import { DEFAULT_MAPPING, parseMapping, mappingFromRow, type Mapping } from '../../core/mapping.ts';
 import { withLock } from '../../store/lock.ts';
 import { ensureBookkeepingTables, readMeta, writeMeta } from '../../store/tables.ts';
@@ -13,7 +13,6 @@ import { ensureMarketerPolicy } from './marketer-policy.ts';
 import { ensureModuleInBar } from './module-bar.ts';
 import { segmentCollections, segmentRelations } from './segment-schema.ts';
 import { seedSegmentLibrary } from './segment-library.ts';
-import { SEGMENT_NAMES } from '../../core/base-names.ts';
 import { engineClientFields, engineSettingsDefaults, engineSettingsFields } from './engine-fields.ts';
 import type { DirectusContext, SchemaOverview } from '../context.ts';
 import { INSTANCE_ID } from '../state.ts';

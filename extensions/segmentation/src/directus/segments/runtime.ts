@@ -9,8 +9,7 @@ import { tryAcquireLock, releaseLock } from '../../store/lock.ts';
 import { compileRule } from '../../store/rule-sql.ts';
 import { dialectOf } from '../../store/sql-dialect.ts';
 import { refreshSegment, requalify, snapshotAll, type CompiledSegment, type MembershipDelta } from '../../store/segments.ts';
-import { expireAutoTags, syncAutoTags } from '../../store/tags.ts';
-import { readMeta, writeMeta } from '../../store/tables.ts';
+import { syncAllAutoTags, syncAutoTags, type TagSyncResult } from '../../store/tags.ts';
 import type { DirectusContext } from '../context.ts';
 import type { EngineRuntime } from '../engine/runtime.ts';
 import { requireMapping } from '../settings.ts';
@@ -31,7 +30,9 @@ export interface SegmentRow {
 export interface RefreshSummary {
 	segments: Array<{ id: number; name: string; entered: number; left: number; member_count: number }>;
 	skipped: Array<{ id: number; name: string; reason: string }>;
-	expired_tags: number;
+	/** The auto tags synced first (refresh of all segments only). */
+	tags: TagSyncResult | null;
+	tags_ms: number;
 	duration_ms: number;
 }
 
@@ -96,8 +97,9 @@ export class SegmentRuntime {
 	}
 
 	/**
-	 * Full refresh under the cluster lock: `ids` null = every active dynamic segment (after expiring auto tags as of
-	 * asOfMs); a list = those segments, whatever their kind (a static one is filled from its rule once).
+	 * Full refresh under the cluster lock: `ids` null = every active dynamic segment (after syncing every client's
+	 * auto tags as of asOfMs: expired ones go); a list = those segments, whatever their kind (a static one is filled
+	 * from its rule once).
 	 */
 	async refresh(ids: number[] | null, cause: string, asOfMs = Date.now(), waitMs = 15_000): Promise<RefreshSummary> {
 		const started = Date.now();
@@ -109,10 +111,11 @@ export class SegmentRuntime {
 		}
 		try {
 			const mapping = await requireMapping(this.ctx);
-			const expired = ids === null ? await expireAutoTags({ knex, asOfMs }) : [];
+			const tagsStarted = Date.now();
+			const tags = ids === null ? await syncAllAutoTags({ knex, mapping, asOfMs }, { categoryHasName: await this.categoryHasName(mapping) }) : null;
 			const query = knex(SEGMENT_NAMES.segments).select('id', 'name', 'kind', 'is_active', 'rule').orderBy('id');
 			const rows: SegmentRow[] = ids === null ? await query.where({ kind: 'dynamic', is_active: true }) : await query.whereIn('id', ids);
-			const summary: RefreshSummary = { segments: [], skipped: [], expired_tags: expired.length, duration_ms: 0 };
+			const summary: RefreshSummary = { segments: [], skipped: [], tags, tags_ms: Date.now() - tagsStarted, duration_ms: 0 };
 			for (const row of rows) {
 				const parsed = row.rule === null || row.rule === undefined ? { ok: false as const, errors: ['the segment has no rule'] } : await this.parse(row.rule, mapping);
 				if (!parsed.ok) {
@@ -130,16 +133,5 @@ export class SegmentRuntime {
 		} finally {
 			await releaseLock(knex, REFRESH_LOCK, INSTANCE_ID);
 		}
-	}
-
-	/** Once per install: tags from the purchases already in the base, then every active segment. */
-	async backfillOnce(): Promise<void> {
-		const knex = this.ctx.database;
-		if (await readMeta(knex, 'tags_backfilled')) return;
-		const mapping = await requireMapping(this.ctx);
-		const asOfMs = Date.now();
-		const result = await syncAutoTags({ knex, mapping, asOfMs }, null, { categoryHasName: await this.categoryHasName(mapping) });
-		await writeMeta(knex, 'tags_backfilled', String(asOfMs));
-		this.ctx.logger.info(`[segmentation] interest tags from existing purchases: ${result.tagsCreated} tags created, ${result.added} client tags added`);
 	}
 }
