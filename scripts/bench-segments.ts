@@ -70,6 +70,11 @@ async function boot(env: Env): Promise<DirectusProcess> {
 	return proc;
 }
 
+/** A refresh still running (the start-up run's, on a big base) would hold the cluster lock: let it finish. */
+async function refreshesIdle(knex: Knex): Promise<void> {
+	while (await knex('segmentation_locks').where({ name: 'segments-refresh' }).andWhere('expires_at', '>', Date.now()).first('name')) await new Promise((r) => setTimeout(r, 1000));
+}
+
 async function clearMemberships(knex: Knex): Promise<void> {
 	await knex.raw('TRUNCATE segment_members, segmentation_segment_events');
 	await knex('segments').update({ member_count: 0 });
@@ -126,6 +131,7 @@ async function measure(clients: number, env: Env): Promise<void> {
 		await knex('segments').whereIn('id', ids).update({ is_active: true });
 		await knex.raw('VACUUM ANALYZE');
 
+		await refreshesIdle(knex);
 		console.error('[pg] floor (hand-written INSERT … SELECT + anti-join DELETE per segment) …');
 		await clearMemberships(knex);
 		let t = performance.now();
@@ -193,12 +199,14 @@ async function measure(clients: number, env: Env): Promise<void> {
 			await queueIdle(url, 1_800_000);
 			requalifyS = (performance.now() - imported) / 1000;
 		}
-		results.push({
+		const result: Result = {
 			clients, deals: seeded.deals, members: ourCounts.reduce((a, b) => a + b, 0),
 			oursColdS: oursColdS - tagSyncS[0], floorColdS, oursSteadyS: oursSteadyS - tagSyncS[1], floorSteadyS, tagSyncColdS: tagSyncS[0], tagSyncSteadyS: tagSyncS[1],
 			saveP50: pct(save, 50), saveP95: pct(save, 95), visibleP50: pct(visible, 50), visibleP95: pct(visible, 95), afterCommitP50: pct(afterCommit, 50), afterCommitP95: pct(afterCommit, 95),
 			importS, requalifyS,
-		});
+		};
+		results.push(result);
+		console.error(`[pg] result: ${JSON.stringify(result)}`);
 	} finally {
 		await proc?.stop();
 		await knex.destroy();

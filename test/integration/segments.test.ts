@@ -246,6 +246,22 @@ describe('interest tags and segments', () => {
 		expect(JSON.stringify(refused.body.errors)).toMatch(/static/);
 	});
 
+	it('adds a segment per interest tag on request, inactive, once', async () => {
+		const tags = await d.knex('tags').select('id', 'name');
+		expect(tags.length).toBeGreaterThan(0);
+		const first = await d.http('POST', '/segmentation/segments/library', { tags: true });
+		expect(first.status, JSON.stringify(first.body)).toBe(200);
+		expect(first.body.data.library.created).toEqual([]); // the scheme's templates exist already
+		expect(first.body.data.tags.created.map((c: any) => c.key).sort()).toEqual(tags.map((t) => `tag:${t.id}`).sort());
+		const kids = tags.find((t) => t.name === 'Kids')!;
+		const template = await d.knex('segments').where({ template_key: `tag:${kids.id}` }).first('name', 'is_active', 'rule');
+		expect(template.name).toBe('Interested in Kids');
+		expect(Boolean(template.is_active)).toBe(false);
+		const again = await d.http('POST', '/segmentation/segments/library', { tags: true });
+		expect(again.body.data.tags.created).toEqual([]);
+		expect((await d.http('POST', '/segmentation/segments/library', { tags: 'yes' })).status).toBe(400);
+	});
+
 	it('answers only signed-in users with segmentation access', async () => {
 		const segment = await d.knex('segments').first('id');
 		for (const path of [`/segmentation/segments/${segment.id}/events`, `/segmentation/segments/${segment.id}/history`, `/segmentation/segments/${segment.id}/lead-sources`]) {

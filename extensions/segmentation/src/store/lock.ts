@@ -3,6 +3,11 @@
 import type { Knex } from 'knex';
 import { LOCKS_TABLE } from './tables.ts';
 
+/** A holder token for one acquisition: the instance plus a random tag (the lock is not re-entrant). */
+export function lockHolder(instance: string): string {
+	return `${instance}#${Math.random().toString(36).slice(2, 10)}`;
+}
+
 export async function tryAcquireLock(knex: Knex, name: string, holder: string, ttlMs: number): Promise<boolean> {
 	const now = Date.now();
 	await knex(LOCKS_TABLE).where({ name }).andWhere('expires_at', '<', now).delete();

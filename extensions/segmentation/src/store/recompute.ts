@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import type { Cutoffs, Skipped } from '../core/engine.ts';
 import type { EngineSettings } from '../core/engine-settings.ts';
 import type { Mapping } from '../core/mapping.ts';
-import { releaseLock, renewLock, tryAcquireLock } from './lock.ts';
+import { lockHolder, releaseLock, renewLock, tryAcquireLock } from './lock.ts';
 import { buildStage, computeStageCutoffs, countSkipped, writeAllScores, type EngineScope } from './scores.ts';
 import { RUNS_TABLE } from './tables.ts';
 
@@ -53,11 +53,13 @@ async function insertRun(knex: Knex, row: Record<string, unknown>): Promise<numb
 
 export async function runFullRecompute(o: RecomputeOptions): Promise<RunRecord> {
 	const { knex } = o;
-	if (!(await tryAcquireLock(knex, RECOMPUTE_LOCK, o.instance, LEASE_MS))) throw new RecomputeBusyError();
+	// one holder per run, not per instance: two requests on the same instance must not both "hold" the lock
+	const holder = lockHolder(o.instance);
+	if (!(await tryAcquireLock(knex, RECOMPUTE_LOCK, holder, LEASE_MS))) throw new RecomputeBusyError();
 	// we hold the cluster's lock: a run still marked running was left by an instance that stopped (its lease lapsed)
 	await knex(RUNS_TABLE).where({ status: 'running' }).update({ status: 'failed', finished_at: Date.now(), error: 'abandoned: the instance running it stopped' });
 	const started = Date.now();
-	const heartbeat = setInterval(() => void renewLock(knex, RECOMPUTE_LOCK, o.instance, LEASE_MS).catch(() => undefined), LEASE_MS / 4);
+	const heartbeat = setInterval(() => void renewLock(knex, RECOMPUTE_LOCK, holder, LEASE_MS).catch(() => undefined), LEASE_MS / 4);
 	const runId = await insertRun(knex, { kind: 'full', trigger: o.trigger, status: 'running', instance: o.instance, started_at: started, as_of: o.asOfMs });
 	try {
 		const scope: EngineScope = { knex, mapping: o.mapping, settings: o.settings, asOfMs: o.asOfMs };
@@ -89,7 +91,7 @@ export async function runFullRecompute(o: RecomputeOptions): Promise<RunRecord> 
 		throw error;
 	} finally {
 		clearInterval(heartbeat);
-		await releaseLock(knex, RECOMPUTE_LOCK, o.instance).catch(() => undefined);
+		await releaseLock(knex, RECOMPUTE_LOCK, holder).catch(() => undefined);
 	}
 }
 

@@ -3,7 +3,8 @@
 // insert the new members, delete the leavers, and record an event for each enter and exit in the same transaction.
 // On PostgreSQL it is one statement (data-modifying CTEs), so two instances re-qualifying the same client can't both
 // insert or both delete: the unique (segment, client) index and DELETE … RETURNING give each change exactly one
-// event. SQLite has a single writer: the same steps as consecutive statements over a temporary hits table.
+// event (present members are skipped by that index, not by an anti-join against the table being written, which a
+// nested-loop plan would re-scan row by row). SQLite has a single writer: the same steps as consecutive statements over a temporary hits table.
 import type { Knex } from 'knex';
 import { SEGMENT_NAMES } from '../core/base-names.ts';
 import type { Mapping } from '../core/mapping.ts';
@@ -61,7 +62,6 @@ export async function requalify(scope: MembershipScope, segments: CompiledSegmen
 					ins AS (
 						INSERT INTO ${members} (${q('segment')}, ${q('client')}, ${q('entered_at')})
 						SELECT h.segment_id, h.client_id, ${at.sql} FROM hits h
-						WHERE NOT EXISTS (SELECT 1 FROM ${members} m WHERE m.${q('segment')} = h.segment_id AND m.${q('client')} = h.client_id)
 						ON CONFLICT (${q('segment')}, ${q('client')}) DO NOTHING
 						RETURNING ${q('segment')} AS segment_id, ${q('client')} AS client_id
 					),

@@ -82,45 +82,47 @@ export async function syncAutoTags(scope: TagScope, only: ClientRestriction, opt
 
 	const expires = d.fromMs('k.expires_ms');
 	const stale = `${ct}.${q('source')} = 'auto'${andRestricted(`${ct}.${q('client')}`, only)}`;
-	const changed = `(${ct}.${q('deal')} IS DISTINCT FROM k.deal_id OR ${d.ms(`${ct}.${q('expires_at')}`)} IS DISTINCT FROM k.expires_ms)`;
-	if (d.pg) {
-		// one statement, the wanted set computed once; the three writes touch disjoint rows (not wanted / wanted and
-		// present / wanted and absent), so one snapshot serves them all
+	// the three writes touch disjoint rows (not wanted / wanted and present / wanted and absent)
+	const remove = (k: string) => `DELETE FROM ${ct} WHERE ${stale} AND NOT EXISTS (SELECT 1 FROM ${k} WHERE k.client_id = ${ct}.${q('client')} AND k.tag_id = ${ct}.${q('tag')})`;
+	const refresh = (k: string) =>
+		`UPDATE ${ct} SET ${q('expires_at')} = ${expires}, ${q('deal')} = k.deal_id FROM ${k}
+		WHERE ${ct}.${q('client')} = k.client_id AND ${ct}.${q('tag')} = k.tag_id AND ${ct}.${q('source')} = 'auto'
+			AND (${ct}.${q('deal')} IS DISTINCT FROM k.deal_id OR ${d.ms(`${ct}.${q('expires_at')}`)} IS DISTINCT FROM k.expires_ms)`;
+	// (the unique (client, tag) index skips present pairs; no anti-join against the table being written — on
+	// PostgreSQL a nested-loop re-scan of it would read every row this statement already inserted)
+	const add = (k: string) =>
+		`INSERT INTO ${ct} (${q('client')}, ${q('tag')}, ${q('source')}, ${q('added_at')}, ${q('expires_at')}, ${q('deal')})
+		SELECT k.client_id, k.tag_id, 'auto', ${now.sql}, ${expires}, k.deal_id FROM ${k} ON CONFLICT DO NOTHING`;
+
+	if (d.pg && only && 'ids' in only) {
+		// a change batch: one statement, the wanted set computed once
 		const [row] = rows(
 			await knex.raw(
-				`WITH k AS MATERIALIZED (${wanted}),
-				removed AS (DELETE FROM ${ct} WHERE ${stale} AND NOT EXISTS (SELECT 1 FROM k WHERE k.client_id = ${ct}.${q('client')} AND k.tag_id = ${ct}.${q('tag')}) RETURNING 1),
-				refreshed AS (UPDATE ${ct} SET ${q('expires_at')} = ${expires}, ${q('deal')} = k.deal_id FROM k
-					WHERE ${ct}.${q('client')} = k.client_id AND ${ct}.${q('tag')} = k.tag_id AND ${ct}.${q('source')} = 'auto' AND ${changed} RETURNING 1),
-				added AS (INSERT INTO ${ct} (${q('client')}, ${q('tag')}, ${q('source')}, ${q('added_at')}, ${q('expires_at')}, ${q('deal')})
-					SELECT k.client_id, k.tag_id, 'auto', ${now.sql}, ${expires}, k.deal_id FROM k
-					WHERE NOT EXISTS (SELECT 1 FROM ${ct} e WHERE e.${q('client')} = k.client_id AND e.${q('tag')} = k.tag_id)
-					ON CONFLICT DO NOTHING RETURNING 1)
+				`WITH k AS MATERIALIZED (${wanted}), removed AS (${remove('k')} RETURNING 1), refreshed AS (${refresh('k')} RETURNING 1), added AS (${add('k')} RETURNING 1)
 				SELECT (SELECT COUNT(*) FROM removed) AS removed, (SELECT COUNT(*) FROM refreshed) AS refreshed, (SELECT COUNT(*) FROM added) AS added`,
 				[...wantedBindings, now.binding],
 			),
 		);
 		return { tagsCreated, added: Number(row?.['added'] ?? 0), refreshed: Number(row?.['refreshed'] ?? 0), removed: Number(row?.['removed'] ?? 0) };
 	}
-	// SQLite: consecutive statements on one connection (a transaction), each followed by its changes() count
 	return knex.transaction(async (trx) => {
-		const run = async (sql: string, bindings: unknown[]) => {
-			await trx.raw(sql, bindings as Knex.RawBinding[]);
-			return Number(rows(await trx.raw('SELECT changes() AS n'))[0]?.['n'] ?? 0);
+		let source = `(${wanted}) k`;
+		let bindings: unknown[] = wantedBindings;
+		if (d.pg) {
+			// the whole base: the wanted set in a temporary table with statistics, so each write gets a hash join
+			await trx.raw(`CREATE TEMP TABLE segmentation_wanted_tags ON COMMIT DROP AS ${wanted}`, wantedBindings as Knex.RawBinding[]);
+			await trx.raw('ANALYZE segmentation_wanted_tags');
+			source = 'segmentation_wanted_tags k';
+			bindings = [];
+		}
+		// affected rows: PostgreSQL reports rowCount, SQLite answers changes() on the same connection
+		const run = async (sql: string, extra: unknown[]) => {
+			const result = (await trx.raw(sql, [...extra, ...bindings] as Knex.RawBinding[])) as { rowCount?: number };
+			return d.pg ? Number(result.rowCount ?? 0) : Number(rows(await trx.raw('SELECT changes() AS n'))[0]?.['n'] ?? 0);
 		};
-		const removed = await run(`DELETE FROM ${ct} WHERE ${stale} AND NOT EXISTS (SELECT 1 FROM (${wanted}) k WHERE k.client_id = ${ct}.${q('client')} AND k.tag_id = ${ct}.${q('tag')})`, wantedBindings);
-		const refreshed = await run(
-			`UPDATE ${ct} SET ${q('expires_at')} = ${expires}, ${q('deal')} = k.deal_id FROM (${wanted}) k
-				WHERE ${ct}.${q('client')} = k.client_id AND ${ct}.${q('tag')} = k.tag_id AND ${ct}.${q('source')} = 'auto' AND ${changed}`,
-			wantedBindings,
-		);
-		const added = await run(
-			`INSERT INTO ${ct} (${q('client')}, ${q('tag')}, ${q('source')}, ${q('added_at')}, ${q('expires_at')}, ${q('deal')})
-				SELECT k.client_id, k.tag_id, 'auto', ${now.sql}, ${expires}, k.deal_id FROM (${wanted}) k
-				WHERE NOT EXISTS (SELECT 1 FROM ${ct} e WHERE e.${q('client')} = k.client_id AND e.${q('tag')} = k.tag_id)
-				ON CONFLICT DO NOTHING`,
-			[now.binding, ...wantedBindings],
-		);
+		const removed = await run(remove(source), []);
+		const refreshed = await run(refresh(source), []);
+		const added = await run(add(source), [now.binding]);
 		return { tagsCreated, added, refreshed, removed };
 	});
 }

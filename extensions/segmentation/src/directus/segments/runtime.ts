@@ -5,7 +5,7 @@
 import { SEGMENT_NAMES } from '../../core/base-names.ts';
 import { parseRule, type RuleNode } from '../../core/rule.ts';
 import type { Mapping } from '../../core/mapping.ts';
-import { tryAcquireLock, releaseLock } from '../../store/lock.ts';
+import { lockHolder, releaseLock, tryAcquireLock } from '../../store/lock.ts';
 import { compileRule } from '../../store/rule-sql.ts';
 import { dialectOf } from '../../store/sql-dialect.ts';
 import { refreshSegment, requalify, snapshotAll, type CompiledSegment, type MembershipDelta } from '../../store/segments.ts';
@@ -105,7 +105,8 @@ export class SegmentRuntime {
 		const started = Date.now();
 		const knex = this.ctx.database;
 		// another refresh (often a short one, after a segment save) may hold the lock: wait a little before giving up
-		while (!(await tryAcquireLock(knex, REFRESH_LOCK, INSTANCE_ID, REFRESH_TTL_MS))) {
+		const holder = lockHolder(INSTANCE_ID);
+		while (!(await tryAcquireLock(knex, REFRESH_LOCK, holder, REFRESH_TTL_MS))) {
 			if (Date.now() - started > waitMs) throw new SegmentsBusyError();
 			await new Promise((r) => setTimeout(r, 100));
 		}
@@ -131,7 +132,7 @@ export class SegmentRuntime {
 			await this.engine.clearDataCache();
 			return summary;
 		} finally {
-			await releaseLock(knex, REFRESH_LOCK, INSTANCE_ID);
+			await releaseLock(knex, REFRESH_LOCK, holder);
 		}
 	}
 }
