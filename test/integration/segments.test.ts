@@ -20,10 +20,14 @@ describe('interest tags and segments', () => {
 		expect(res.status, JSON.stringify(res.body)).toBe(200);
 		return ids(res.body.data);
 	};
+	/** Creates an active segment and waits for the refresh its save starts (so later events are the test's own). */
 	const createSegment = async (body: Record<string, unknown>) => {
 		const res = await d.http('POST', '/items/segments', { kind: 'dynamic', is_active: true, ...body });
 		expect(res.status, JSON.stringify(res.body)).toBe(200);
-		return res.body.data as { id: number };
+		const id = res.body.data.id as number;
+		const refreshed = await eventually(() => d.knex('segments').where({ id }).first('computed_at'), (row) => row?.computed_at !== null && row?.computed_at !== undefined);
+		expect(refreshed.computed_at, 'the segment is refreshed after its save').not.toBeNull();
+		return { id };
 	};
 	/** The seeded catalogue may already have the category: reuse it with the interest lifetime the test needs. */
 	const category = async (name: string, interestDays: number | null) => {

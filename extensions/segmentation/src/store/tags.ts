@@ -89,10 +89,11 @@ export async function syncAutoTags(scope: TagScope, only: ClientRestriction, opt
 		WHERE ${ct}.${q('client')} = k.client_id AND ${ct}.${q('tag')} = k.tag_id AND ${ct}.${q('source')} = 'auto'
 			AND (${ct}.${q('deal')} IS DISTINCT FROM k.deal_id OR ${d.ms(`${ct}.${q('expires_at')}`)} IS DISTINCT FROM k.expires_ms)`;
 	// (the unique (client, tag) index skips present pairs; no anti-join against the table being written — on
-	// PostgreSQL a nested-loop re-scan of it would read every row this statement already inserted)
+	// PostgreSQL a nested-loop re-scan of it would read every row this statement already inserted. `WHERE true`:
+	// SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT to parse it)
 	const add = (k: string) =>
 		`INSERT INTO ${ct} (${q('client')}, ${q('tag')}, ${q('source')}, ${q('added_at')}, ${q('expires_at')}, ${q('deal')})
-		SELECT k.client_id, k.tag_id, 'auto', ${now.sql}, ${expires}, k.deal_id FROM ${k} ON CONFLICT DO NOTHING`;
+		SELECT k.client_id, k.tag_id, 'auto', ${now.sql}, ${expires}, k.deal_id FROM ${k} WHERE true ON CONFLICT DO NOTHING`;
 
 	if (d.pg && only && 'ids' in only) {
 		// a change batch: one statement, the wanted set computed once
