@@ -5,7 +5,7 @@
 import { SEGMENT_NAMES } from '../../core/base-names.ts';
 import { parseRule, type RuleNode } from '../../core/rule.ts';
 import type { Mapping } from '../../core/mapping.ts';
-import { lockHolder, releaseLock, tryAcquireLock } from '../../store/lock.ts';
+import { lockHolder, releaseLock, renewLock, tryAcquireLock } from '../../store/lock.ts';
 import { compileRule } from '../../store/rule-sql.ts';
 import { dialectOf } from '../../store/sql-dialect.ts';
 import { refreshSegment, requalify, snapshotAll, type CompiledSegment, type MembershipDelta } from '../../store/segments.ts';
@@ -17,7 +17,8 @@ import { INSTANCE_ID } from '../state.ts';
 
 const CACHE_MS = 5000;
 const REFRESH_LOCK = 'segments-refresh';
-const REFRESH_TTL_MS = 30 * 60_000;
+/** Short lease, renewed while a refresh works: a stopped instance blocks the others for a minute at most. */
+const REFRESH_TTL_MS = 60_000;
 
 export interface SegmentRow {
 	id: number;
@@ -110,6 +111,7 @@ export class SegmentRuntime {
 			if (Date.now() - started > waitMs) throw new SegmentsBusyError();
 			await new Promise((r) => setTimeout(r, 100));
 		}
+		const heartbeat = setInterval(() => void renewLock(knex, REFRESH_LOCK, holder, REFRESH_TTL_MS).catch(() => undefined), REFRESH_TTL_MS / 4);
 		try {
 			const mapping = await requireMapping(this.ctx);
 			const tagsStarted = Date.now();
@@ -132,6 +134,7 @@ export class SegmentRuntime {
 			await this.engine.clearDataCache();
 			return summary;
 		} finally {
+			clearInterval(heartbeat);
 			await releaseLock(knex, REFRESH_LOCK, holder);
 		}
 	}
