@@ -84,9 +84,11 @@ async function floorRefresh(knex: Knex, ids: number[]): Promise<void> {
 	for (const [i, segment] of SEGMENTS.entries()) {
 		const id = ids[i]!;
 		await knex.raw(
+			// present members are skipped by the unique (segment, client) index (an anti-join against the table being
+			// inserted into can be planned as a nested loop that re-reads it row by row once it is big)
 			`INSERT INTO segment_members (segment, client, entered_at) SELECT ?, c.id, now() FROM clients c
-			WHERE ${segment.floor} AND NOT EXISTS (SELECT 1 FROM segment_members m WHERE m.segment = ? AND m.client = c.id)`,
-			[id, id],
+			WHERE ${segment.floor} ON CONFLICT (segment, client) DO NOTHING`,
+			[id],
 		);
 		await knex.raw(`DELETE FROM segment_members m WHERE m.segment = ? AND NOT EXISTS (SELECT 1 FROM clients c WHERE c.id = m.client AND ${segment.floor})`, [id]);
 	}

@@ -56,9 +56,16 @@ export async function requalify(scope: MembershipScope, segments: CompiledSegmen
 	await scope.knex.transaction(async (trx) => {
 		let counts: Record<string, unknown>[];
 		if (d.pg) {
+			// a whole-base refresh: the hits in a temporary table with statistics, so the leavers' anti-join is a hash
+			// join (a CTE's row estimate can be far off, and a nested loop over it is quadratic); a change batch is small
+			const full = only === null;
+			if (full) {
+				await trx.raw(`CREATE TEMP TABLE hits ON COMMIT DROP AS ${hits.sql}`, hits.bindings as Knex.RawBinding[]);
+				await trx.raw('ANALYZE hits');
+			}
 			counts = rows(
 				await trx.raw(
-					`WITH hits AS MATERIALIZED (${hits.sql}),
+					`WITH ${full ? '' : `hits AS MATERIALIZED (${hits.sql}),`}
 					ins AS (
 						INSERT INTO ${members} (${q('segment')}, ${q('client')}, ${q('entered_at')})
 						SELECT h.segment_id, h.client_id, ${at.sql} FROM hits h
@@ -74,7 +81,7 @@ export async function requalify(scope: MembershipScope, segments: CompiledSegmen
 					logged AS (INSERT INTO ${EVENTS_TABLE} (segment_id, client_id, event, at, cause) SELECT segment_id, client_id, event, ?, ? FROM changes)
 					SELECT segment_id, SUM(CASE WHEN event = 'entered' THEN 1 ELSE 0 END) AS entered, SUM(CASE WHEN event = 'left' THEN 1 ELSE 0 END) AS left_
 					FROM changes GROUP BY segment_id`,
-					[...hits.bindings, at.binding, scope.atMs, scope.cause],
+					[...(full ? [] : hits.bindings), at.binding, scope.atMs, scope.cause] as Knex.RawBinding[],
 				),
 			);
 		} else {
