@@ -10,11 +10,12 @@ import type { Knex } from 'knex';
 import { SCORE_FIELDS } from '../extensions/segmentation/src/store/scores.ts';
 import { intFlag, parseArgs } from './lib/args.ts';
 import { openKnex } from './lib/db.ts';
-import { startDirectus, waitForPing, type DirectusProcess } from './lib/directus.ts';
+import type { DirectusProcess } from './lib/directus.ts';
+import { benchHttp, bootBenchDirectus, percentile } from './lib/bench.ts';
 import { runFloor } from './lib/engine-floor.ts';
 import { EXTENSIONS_PATH, projectEnv, type Env } from './lib/env.ts';
 import { ensurePostgres, recreateDatabase } from './lib/pg-cluster.ts';
-import { ensureInstalled, freePort } from './lib/prepare.ts';
+import { ensureInstalled } from './lib/prepare.ts';
 import { seedDemo, todayUtc } from './lib/seed.ts';
 
 const { flags } = parseArgs(process.argv.slice(2));
@@ -32,17 +33,9 @@ interface Result {
 }
 const results: Result[] = [];
 
-const pct = (xs: number[], p: number) => {
-	const s = [...xs].sort((a, b) => a - b);
-	return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
-};
+const pct = percentile;
 
-async function http(url: string, method: string, path: string, body?: unknown) {
-	const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-	const json = (await res.json().catch(() => ({}))) as any;
-	if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json).slice(0, 400)}`);
-	return json;
-}
+const http = (url: string, method: string, path: string, body?: unknown) => benchHttp(TOKEN, url, method, path, body);
 
 function peakRssMb(proc: DirectusProcess): number {
 	try {
@@ -57,12 +50,7 @@ async function resetScores(knex: Knex): Promise<void> {
 	await knex('clients').update(Object.fromEntries(SCORE_FIELDS.map((f) => [f, null])));
 }
 
-async function boot(env: Env, withExtension: boolean): Promise<DirectusProcess> {
-	const port = String(await freePort());
-	const proc = startDirectus({ ...env, PORT: port, HOST: '127.0.0.1', ...(withExtension ? {} : { EXTENSIONS_PATH: join(env['DATA_DIR']!, 'none') }) }, { url: `http://127.0.0.1:${port}` });
-	await waitForPing(proc.url, { timeoutMs: 600_000, exited: proc.exited });
-	return proc;
-}
+const boot = bootBenchDirectus;
 
 /** POSTs won deals for random clients; returns save latencies and, with the engine, time until the scores moved. */
 async function saveDeals(url: string, knex: Knex, clients: number, watch: boolean): Promise<{ save: number[]; visible: number[] }> {

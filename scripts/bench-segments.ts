@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { intFlag, parseArgs } from './lib/args.ts';
 import { openKnex } from './lib/db.ts';
-import { startDirectus, waitForPing, type DirectusProcess } from './lib/directus.ts';
+import type { DirectusProcess } from './lib/directus.ts';
+import { benchHttp, bootBenchDirectus, percentile } from './lib/bench.ts';
 import { EXTENSIONS_PATH, projectEnv, type Env } from './lib/env.ts';
 import { ensurePostgres, recreateDatabase } from './lib/pg-cluster.ts';
-import { ensureInstalled, freePort } from './lib/prepare.ts';
+import { ensureInstalled } from './lib/prepare.ts';
 import { seedDemo, todayUtc } from './lib/seed.ts';
 
 const { flags } = parseArgs(process.argv.slice(2));
@@ -51,24 +52,11 @@ interface Result {
 }
 const results: Result[] = [];
 
-const pct = (xs: number[], p: number) => {
-	const s = [...xs].sort((a, b) => a - b);
-	return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? NaN;
-};
+const pct = percentile;
 
-async function http(url: string, method: string, path: string, body?: unknown) {
-	const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-	const json = (await res.json().catch(() => ({}))) as any;
-	if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json).slice(0, 400)}`);
-	return json;
-}
+const http = (url: string, method: string, path: string, body?: unknown) => benchHttp(TOKEN, url, method, path, body);
 
-async function boot(env: Env): Promise<DirectusProcess> {
-	const port = String(await freePort());
-	const proc = startDirectus({ ...env, PORT: port, HOST: '127.0.0.1' }, { url: `http://127.0.0.1:${port}` });
-	await waitForPing(proc.url, { timeoutMs: 600_000, exited: proc.exited });
-	return proc;
-}
+const boot = (env: Env) => bootBenchDirectus(env);
 
 /** A refresh still running (the start-up run's, on a big base) would hold the cluster lock: let it finish. */
 async function refreshesIdle(knex: Knex): Promise<void> {

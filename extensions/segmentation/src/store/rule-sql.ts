@@ -13,7 +13,7 @@
 //     read as the column's own type.
 // The expression is TRUE for members, FALSE or NULL for the others (as in a WHERE): negate it with care.
 // Identifiers come only from the validated rule and go through q(); every value is a binding.
-import { resolveNow, type ConditionNode, type QuantifierNode, type RelationStep, type RuleNode, type RuleValue } from '../core/rule.ts';
+import { LIKE_OPERATORS, resolveNow, type ConditionNode, type QuantifierNode, type RelationStep, type RuleNode, type RuleValue } from '../core/rule.ts';
 import { q } from './restriction.ts';
 import type { Dialect } from './sql-dialect.ts';
 
@@ -29,6 +29,21 @@ export interface CompiledRule {
 	sql: string;
 	bindings: unknown[];
 }
+
+/** The text operators: pattern before and after the value, case-insensitive, negated. */
+const LIKE_PATTERNS: Record<(typeof LIKE_OPERATORS)[number], readonly [string, string, boolean, boolean]> = {
+	_contains: ['%', '%', false, false],
+	_ncontains: ['%', '%', false, true],
+	_icontains: ['%', '%', true, false],
+	_starts_with: ['', '%', false, false],
+	_nstarts_with: ['', '%', false, true],
+	_istarts_with: ['', '%', true, false],
+	_nistarts_with: ['', '%', true, true],
+	_ends_with: ['%', '', false, false],
+	_nends_with: ['%', '', false, true],
+	_iends_with: ['%', '', true, false],
+	_niends_with: ['%', '', true, true],
+};
 
 /** Aliases the compiler makes up: the caller's alias must not look like one. */
 const OWN_ALIAS = /^r_\d+$/;
@@ -139,6 +154,14 @@ class RuleCompiler {
 			this.bindings.push(`${before}${lower ? text.toLowerCase() : text}${after}`);
 			return '?';
 		};
+		const pattern = (LIKE_PATTERNS as Partial<Record<string, (typeof LIKE_PATTERNS)[keyof typeof LIKE_PATTERNS]>>)[node.operator];
+		if (pattern) {
+			// as Directus writes them: NOT (x LIKE p) for the case-sensitive negations, LOWER(x) NOT LIKE p for the others
+			const [before, after, lower, negated] = pattern;
+			const column = lower ? `LOWER(${x})` : x;
+			const p = like(before, after, lower);
+			return negated ? (lower ? `${column} NOT LIKE ${p}` : `NOT (${column} LIKE ${p})`) : `${column} LIKE ${p}`;
+		}
 		switch (node.operator) {
 			case '_null':
 				return `${x} IS NULL`;
@@ -168,28 +191,8 @@ class RuleCompiler {
 				return `${x} BETWEEN ${this.bind(first!)} AND ${this.bind(second!)}`;
 			case '_nbetween':
 				return `${x} NOT BETWEEN ${this.bind(first!)} AND ${this.bind(second!)}`;
-			case '_contains':
-				return `${x} LIKE ${like('%', '%', false)}`;
-			case '_ncontains':
-				return `NOT (${x} LIKE ${like('%', '%', false)})`;
-			case '_icontains':
-				return `LOWER(${x}) LIKE ${like('%', '%', true)}`;
-			case '_starts_with':
-				return `${x} LIKE ${like('', '%', false)}`;
-			case '_nstarts_with':
-				return `NOT (${x} LIKE ${like('', '%', false)})`;
-			case '_istarts_with':
-				return `LOWER(${x}) LIKE ${like('', '%', true)}`;
-			case '_nistarts_with':
-				return `LOWER(${x}) NOT LIKE ${like('', '%', true)}`;
-			case '_ends_with':
-				return `${x} LIKE ${like('%', '', false)}`;
-			case '_nends_with':
-				return `NOT (${x} LIKE ${like('%', '', false)})`;
-			case '_iends_with':
-				return `LOWER(${x}) LIKE ${like('%', '', true)}`;
-			case '_niends_with':
-				return `LOWER(${x}) NOT LIKE ${like('%', '', true)}`;
+			default:
+				throw new Error(`compileRule: no SQL for operator ${node.operator}`);
 		}
 	}
 }

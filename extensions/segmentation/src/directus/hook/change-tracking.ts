@@ -1,11 +1,11 @@
 // Which clients a saved item touches, so the change queue can re-score, re-tag and re-qualify exactly them.
 // Before an update or delete the current owners are noted inside the saving transaction (a deal may move to another
-// client, or vanish); after the commit they and the new owners are queued. Notes are keyed by the change's keys, so
-// concurrent saves don't mix; a save that never commits never reaches its action, so notes older than a minute go.
+// client, or vanish); after the commit they and the new owners are queued.
 import type { Knex } from 'knex';
 import { SEGMENT_NAMES } from '../../core/base-names.ts';
 import type { Mapping } from '../../core/mapping.ts';
 import type { ChangeQueue } from '../engine/change-queue.ts';
+import { PendingNotes } from './pending-notes.ts';
 
 type Tracked = 'client' | 'deal' | 'item' | 'clientTag';
 
@@ -37,7 +37,7 @@ async function ownersOf(knex: Knex, m: Mapping, kind: Tracked, keys: number[]): 
 
 export class ChangeTracker {
 	private readonly queue: ChangeQueue;
-	private readonly ownersBefore = new Map<string, { owners: number[]; at: number }>();
+	private readonly ownersBefore = new PendingNotes<number[]>();
 
 	constructor(queue: ChangeQueue) {
 		this.queue = queue;
@@ -47,20 +47,14 @@ export class ChangeTracker {
 	async noteBefore(knex: Knex, m: Mapping, collection: string | undefined, keys: unknown[] | undefined): Promise<void> {
 		const kind = trackedKind(m, collection);
 		if (!kind || kind === 'client' || !keys?.length) return;
-		const owners = await ownersOf(knex, m, kind, numericKeys(keys));
-		const now = Date.now();
-		for (const [key, entry] of this.ownersBefore) if (now - entry.at > 60_000) this.ownersBefore.delete(key);
-		this.ownersBefore.set(`${collection}:${JSON.stringify(keys)}`, { owners, at: now });
+		this.ownersBefore.put(`${collection}:${JSON.stringify(keys)}`, await ownersOf(knex, m, kind, numericKeys(keys)));
 	}
 
 	/** After the commit: queue the owners noted before and the owners now. */
 	async after(knex: Knex, m: Mapping, event: 'create' | 'update' | 'delete', collection: string | undefined, keys: unknown[] | undefined): Promise<void> {
 		const kind = trackedKind(m, collection);
 		if (!kind) return;
-		const noteKey = `${collection}:${JSON.stringify(keys)}`;
-		const before = this.ownersBefore.get(noteKey)?.owners ?? [];
-		this.ownersBefore.delete(noteKey);
-		this.queue.enqueueClients(before);
+		this.queue.enqueueClients(this.ownersBefore.take(`${collection}:${JSON.stringify(keys)}`) ?? []);
 		if (event === 'delete') return;
 		// a deal is resolved to its client in the queue's own batch query (bulk imports create thousands)
 		if (kind === 'deal') this.queue.enqueueDeals(numericKeys(keys));

@@ -11,6 +11,7 @@ import type { EngineRuntime } from '../engine/runtime.ts';
 import { SegmentsBusyError } from '../segments/runtime.ts';
 import { InvalidSegmentError } from '../errors.ts';
 import { currentMapping } from '../mapping-cache.ts';
+import { PendingNotes } from './pending-notes.ts';
 
 type Payload = Record<string, unknown>;
 const N = SEGMENT_NAMES;
@@ -19,7 +20,7 @@ const RULE_KEYS = ['rule', 'kind', 'is_active'];
 export class SegmentGuards {
 	private readonly ctx: DirectusContext;
 	private readonly engine: EngineRuntime;
-	private readonly membersBefore = new Map<string, { rows: Array<{ segment: number; client: number }>; at: number }>();
+	private readonly membersBefore = new PendingNotes<Array<{ segment: number; client: number }>>();
 
 	constructor(ctx: DirectusContext, engine: EngineRuntime) {
 		this.ctx = ctx;
@@ -88,17 +89,14 @@ export class SegmentGuards {
 		if (forbidDynamic && rows.some((r) => r.kind === 'dynamic')) {
 			throw new InvalidSegmentError({ errors: ['members: a dynamic segment’s members follow its rule; make the segment static to remove members by hand'] });
 		}
-		const now = Date.now();
-		for (const [key, entry] of this.membersBefore) if (now - entry.at > 60_000) this.membersBefore.delete(key);
-		this.membersBefore.set(JSON.stringify(keys), { rows: rows.map((r) => ({ segment: Number(r.segment), client: Number(r.client) })), at: now });
+		this.membersBefore.put(JSON.stringify(keys), rows.map((r) => ({ segment: Number(r.segment), client: Number(r.client) })));
 	}
 
 	/** After hand-picked members were added or removed: their events and the segments' counts. */
 	async afterMembers(event: 'create' | 'delete', keys: unknown[]): Promise<void> {
 		let rows: Array<{ segment: number; client: number }>;
 		if (event === 'delete') {
-			rows = this.membersBefore.get(JSON.stringify(keys))?.rows ?? [];
-			this.membersBefore.delete(JSON.stringify(keys));
+			rows = this.membersBefore.take(JSON.stringify(keys)) ?? [];
 		} else {
 			rows = (await this.ctx.database(N.members).whereIn('id', keys as number[]).select('segment', 'client')).map((r: Payload) => ({ segment: Number(r['segment']), client: Number(r['client']) }));
 		}
