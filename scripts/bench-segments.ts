@@ -1,24 +1,32 @@
-// `npm run bench:segments -- [--clients 100000,1000000] [--saves 100] [--import 100000]`
-// Segments on generated bases, PostgreSQL, through a real Directus, 30 active dynamic segments:
+// `npm run bench:segments -- [--clients 100000,1000000] [--db pg,sqlite] [--saves 100] [--import 100000]`
+// Segments on generated bases, PostgreSQL and SQLite, through a real Directus, 30 active dynamic segments:
 //  - full refresh of all segments (cold: empty memberships; steady: nothing changed) vs the floor measured in the
 //    same run on the same data: per segment a hand-written INSERT … SELECT of the new members + anti-join DELETE;
 //  - re-qualifying one client after a change (client save → membership visible), p50 / p95;
-//  - a deal import through Directus's importer vs the re-qualification of the clients it touched.
+//  - the whole daily job (POST /segmentation/recompute: recompute → auto tags → refresh → snapshots, from cleared
+//    scores and memberships) vs the sum of its floors (engine floor statement + the segments' floor), same as-of;
+//  - a deal import through Directus's own POST /utils/import/deals, the same CSV into the same starting state, once
+//    with the extension loaded and once without (EXTENSIONS_PATH → an empty folder): rows/s both ways, and the time
+//    until the change queue is drained after the import (with the extension).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
+import { SCORE_FIELDS } from '../extensions/segmentation/src/store/scores.ts';
 import { intFlag, parseArgs } from './lib/args.ts';
+import { runFloor } from './lib/engine-floor.ts';
 import { openKnex } from './lib/db.ts';
 import type { DirectusProcess } from './lib/directus.ts';
-import { benchHttp, bootBenchDirectus, percentile } from './lib/bench.ts';
+import { bootBenchDirectus, percentile } from './lib/bench.ts';
 import { EXTENSIONS_PATH, projectEnv, type Env } from './lib/env.ts';
+import { directusHttp, HttpError } from './lib/http.ts';
 import { ensurePostgres, recreateDatabase } from './lib/pg-cluster.ts';
 import { ensureInstalled } from './lib/prepare.ts';
 import { seedDemo, todayUtc } from './lib/seed.ts';
 
 const { flags } = parseArgs(process.argv.slice(2));
 const sizes = (flags['clients'] ?? '100000').split(',').map(Number);
+const dbs = (flags['db'] ?? 'pg,sqlite').split(',');
 const saves = intFlag(flags, 'saves', 100, 10);
 const importDeals = intFlag(flags, 'import', 100_000, 0);
 const TOKEN = 'bench-admin-token';
@@ -27,7 +35,13 @@ const MARKER = 'bench-marker';
 /** 30 segments: each rule as a marketer writes it, and the same condition written by hand for the floor. */
 const CELLS = ['CCC', 'CCB', 'CBC', 'BCC', 'CBB', 'BCB', 'BBC', 'BBB', 'ACC', 'ABB', 'AAA', 'AAB', 'ABA', 'BAA', 'CAA', 'CCA', 'ACA', 'AAC', 'BAB'];
 const STAGES = ['lead', 'in_selection', 'refused', 'uninterested', 'one_time', 'returning', 'regular'];
-const SEGMENTS: Array<{ name: string; rule: Record<string, unknown>; floor: string }> = [
+type Dialect = 'pg' | 'sqlite';
+// timestamps: timestamptz on PostgreSQL, epoch milliseconds on SQLite (as Directus and the engine write them)
+const NINETY_DAYS_AGO: Record<Dialect, string> = {
+	pg: `now() - interval '90 days'`,
+	sqlite: `(CAST(strftime('%s', 'now') AS INTEGER) - 90 * 86400) * 1000`,
+};
+const SEGMENTS: Array<{ name: string; rule: Record<string, unknown>; floor: string | ((d: Dialect) => string) }> = [
 	...CELLS.map((code) => ({ name: `RFM ${code}`, rule: { rfm_code: { _eq: code } }, floor: `c.rfm_code = '${code}'` })),
 	...STAGES.map((stage) => ({ name: `Stage ${stage}`, rule: { lifecycle_stage: { _eq: stage } }, floor: `c.lifecycle_stage = '${stage}'` })),
 	{ name: 'VIP', rule: { value_tier: { _eq: 'vip' } }, floor: `c.value_tier = 'vip'` },
@@ -39,24 +53,47 @@ const SEGMENTS: Array<{ name: string; rule: Record<string, unknown>; floor: stri
 	{
 		name: 'Recent buyers with an interest',
 		rule: { _and: [{ last_purchase_at: { _gte: '$NOW(-90 days)' } }, { tags: { _some: { tag: { _nnull: true } } } }] },
-		floor: `c.last_purchase_at >= now() - interval '90 days' AND EXISTS (SELECT 1 FROM client_tags ct WHERE ct.client = c.id AND ct.tag IS NOT NULL)`,
+		floor: (d) => `c.last_purchase_at >= ${NINETY_DAYS_AGO[d]} AND EXISTS (SELECT 1 FROM client_tags ct WHERE ct.client = c.id AND ct.tag IS NOT NULL)`,
 	},
 	{ name: 'Marker (latency probe)', rule: { lead_source: { _eq: MARKER } }, floor: `c.lead_source = '${MARKER}'` },
 ];
 
+const floorOf = (segment: (typeof SEGMENTS)[number], d: Dialect): string => (typeof segment.floor === 'string' ? segment.floor : segment.floor(d));
+const dialect = (knex: Knex): Dialect => (knex.client.config.client === 'pg' ? 'pg' : 'sqlite');
+
 interface Result {
-	clients: number; deals: number; members: number;
+	db: string; clients: number; deals: number; members: number;
 	oursColdS: number; floorColdS: number; oursSteadyS: number; floorSteadyS: number; tagSyncColdS: number; tagSyncSteadyS: number;
 	saveP50: number; saveP95: number; visibleP50: number; visibleP95: number; afterCommitP50: number; afterCommitP95: number;
-	importS: number | null; requalifyS: number | null;
+	importS: number | null; requalifyS: number | null; importWithoutS: number | null;
+	dailyS: number; dailyEngineS: number; dailySegmentsS: number; engineFloorS: number; dailyFloorSegmentsS: number;
 }
 const results: Result[] = [];
 
 const pct = percentile;
 
-const http = (url: string, method: string, path: string, body?: unknown) => benchHttp(TOKEN, url, method, path, body);
+const http = (url: string, method: string, path: string, body?: unknown) => directusHttp(url, TOKEN).json(method, path, body);
 
-const boot = (env: Env) => bootBenchDirectus(env);
+const boot = (env: Env, withExtension = true) => bootBenchDirectus(env, withExtension);
+
+async function analyze(knex: Knex): Promise<void> {
+	await knex.raw(dialect(knex) === 'pg' ? 'VACUUM ANALYZE' : 'ANALYZE');
+}
+
+async function resetScores(knex: Knex): Promise<void> {
+	await knex('clients').update(Object.fromEntries(SCORE_FIELDS.map((f) => [f, null])));
+}
+
+/** POST /segmentation/recompute (the whole daily pass), retried while another holds the cluster lock (409). */
+async function fullPass(url: string, body: Record<string, unknown>): Promise<{ wallS: number; run: any }> {
+	for (let attempt = 0; ; attempt++) {
+		const t = performance.now();
+		const res = await directusHttp(url, TOKEN).request('POST', '/segmentation/recompute', body);
+		if (res.status < 300) return { wallS: (performance.now() - t) / 1000, run: (res.body as any).data };
+		if (res.status !== 409 || attempt > 600) throw new HttpError('POST', '/segmentation/recompute', res);
+		await new Promise((r) => setTimeout(r, 1000));
+	}
+}
 
 /** A refresh still running (the start-up run's, on a big base) would hold the cluster lock: let it finish. */
 async function refreshesIdle(knex: Knex): Promise<void> {
@@ -64,21 +101,26 @@ async function refreshesIdle(knex: Knex): Promise<void> {
 }
 
 async function clearMemberships(knex: Knex): Promise<void> {
-	await knex.raw('TRUNCATE segment_members, segmentation_segment_events');
+	if (dialect(knex) === 'pg') await knex.raw('TRUNCATE segment_members, segmentation_segment_events');
+	else for (const table of ['segment_members', 'segmentation_segment_events']) await knex(table).delete();
 	await knex('segments').update({ member_count: 0 });
 }
 
 async function floorRefresh(knex: Knex, ids: number[]): Promise<void> {
+	const d = dialect(knex);
 	for (const [i, segment] of SEGMENTS.entries()) {
 		const id = ids[i]!;
-		await knex.raw(
-			// present members are skipped by the unique (segment, client) index (an anti-join against the table being
-			// inserted into can be planned as a nested loop that re-reads it row by row once it is big)
-			`INSERT INTO segment_members (segment, client, entered_at) SELECT ?, c.id, now() FROM clients c
-			WHERE ${segment.floor} ON CONFLICT (segment, client) DO NOTHING`,
-			[id],
-		);
-		await knex.raw(`DELETE FROM segment_members m WHERE m.segment = ? AND NOT EXISTS (SELECT 1 FROM clients c WHERE c.id = m.client AND ${segment.floor})`, [id]);
+		const cond = floorOf(segment, d);
+		// present members are skipped by the unique (segment, client) index (an anti-join against the table being
+		// inserted into can be planned as a nested loop that re-reads it row by row once it is big)
+		if (d === 'pg') {
+			await knex.raw(`INSERT INTO segment_members (segment, client, entered_at) SELECT ?, c.id, now() FROM clients c WHERE ${cond} ON CONFLICT (segment, client) DO NOTHING`, [id]);
+			await knex.raw(`DELETE FROM segment_members m WHERE m.segment = ? AND NOT EXISTS (SELECT 1 FROM clients c WHERE c.id = m.client AND ${cond})`, [id]);
+		} else {
+			// SQLite: entered_at in epoch ms (bound: the same value per statement, as now() is on PostgreSQL)
+			await knex.raw(`INSERT INTO segment_members (segment, client, entered_at) SELECT ?, c.id, ? FROM clients c WHERE ${cond} ON CONFLICT (segment, client) DO NOTHING`, [id, Date.now()]);
+			await knex.raw(`DELETE FROM segment_members WHERE segment = ? AND NOT EXISTS (SELECT 1 FROM clients c WHERE c.id = segment_members.client AND ${cond})`, [id]);
+		}
 	}
 }
 
@@ -90,39 +132,36 @@ async function memberCounts(knex: Knex, ids: number[]): Promise<number[]> {
 async function queueIdle(url: string, timeoutMs: number): Promise<void> {
 	const deadline = Date.now() + timeoutMs;
 	for (;;) {
-		const queue = (await http(url, 'GET', '/segmentation/status')).data.queue;
-		if (!queue.busy && queue.pending_clients === 0 && queue.pending_deals === 0) return;
+		const queue = (await http(url, 'GET', '/segmentation/status').catch(() => ({ data: { queue: null } }))).data.queue;
+		if (queue && queue.pending === 0 && !queue.busy) return;
 		if (Date.now() > deadline) throw new Error('the change queue did not drain in time');
 		await new Promise((r) => setTimeout(r, 100));
 	}
 }
 
-async function measure(clients: number, env: Env): Promise<void> {
-	console.error(`\n[pg ${clients.toLocaleString('en')}] installing, seeding …`);
+async function measure(db: Dialect, clients: number, env: Env): Promise<void> {
+	console.error(`\n[${db} ${clients.toLocaleString('en')}] installing, seeding …`);
 	await ensureInstalled(env, () => undefined);
 	const knex = openKnex(env);
 	let proc: DirectusProcess | null = null;
 	try {
 		const seeded = await seedDemo(knex, { clients, seed: 31, asOf: todayUtc(), quiet: false });
-		await knex.raw('VACUUM ANALYZE');
+		await analyze(knex);
 		proc = await boot(env);
-		const url = proc.url;
-		console.error('[pg] interest tags from the purchases (start-up), first recompute …');
-		// the start-up run may still hold the lock (or a stopped installer's lease may): retry on 409
-		for (let attempt = 0; ; attempt++) {
-			const res = await fetch(`${url}/segmentation/recompute`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: '{}' });
-			if (res.ok) break;
-			if (res.status !== 409 || attempt > 600) throw new Error(`recompute: ${res.status} ${(await res.text()).slice(0, 300)}`);
-			await new Promise((r) => setTimeout(r, 1000));
-		}
+		let url = proc.url;
+		// the seed queued every client it wrote: the instance scores and tags them itself (one full pass for a bulk load)
+		console.error(`[${db}] waiting for the change queue (the seeded clients) to drain, then a first full pass …`);
+		await queueIdle(url, 3_600_000);
+		await fullPass(url, {});
+		await queueIdle(url, 600_000);
 		// created inactive (no refresh on save), then switched on directly: the benchmark decides when work runs
 		const created = (await http(url, 'POST', '/items/segments', SEGMENTS.map((s) => ({ name: s.name, rule: s.rule, kind: 'dynamic', is_active: false })))).data;
 		const ids: number[] = created.map((s: { id: number }) => Number(s.id));
 		await knex('segments').whereIn('id', ids).update({ is_active: true });
-		await knex.raw('VACUUM ANALYZE');
+		await analyze(knex);
 
 		await refreshesIdle(knex);
-		console.error('[pg] floor (hand-written INSERT … SELECT + anti-join DELETE per segment) …');
+		console.error(`[${db}] floor (hand-written INSERT … SELECT + anti-join DELETE per segment) …`);
 		await clearMemberships(knex);
 		let t = performance.now();
 		await floorRefresh(knex, ids);
@@ -132,7 +171,7 @@ async function measure(clients: number, env: Env): Promise<void> {
 		await floorRefresh(knex, ids);
 		const floorSteadyS = (performance.now() - t) / 1000;
 
-		console.error('[pg] ours: POST /segmentation/segments/refresh …');
+		console.error(`[${db}] ours: POST /segmentation/segments/refresh …`);
 		await clearMemberships(knex);
 		t = performance.now();
 		const cold = (await http(url, 'POST', '/segmentation/segments/refresh', {})).data;
@@ -149,7 +188,25 @@ async function measure(clients: number, env: Env): Promise<void> {
 			if (Math.abs(n - floorCounts[i]!) > (SEGMENTS[i]!.name.startsWith('Recent') ? 50 : 0)) throw new Error(`segment "${SEGMENTS[i]!.name}": ${n} members, the floor found ${floorCounts[i]}`);
 		}
 
-		console.error(`[pg] ${saves} client saves, each re-qualified against ${SEGMENTS.length} segments …`);
+		// the whole daily job from cleared scores and memberships vs its floors (engine statement + segments' floor)
+		console.error(`[${db}] daily job: floors (engine statement + segment floor) …`);
+		const asOfIso = new Date().toISOString();
+		await clearMemberships(knex);
+		await resetScores(knex);
+		t = performance.now();
+		await runFloor(knex, Date.parse(asOfIso));
+		const engineFloorS = (performance.now() - t) / 1000;
+		t = performance.now();
+		await floorRefresh(knex, ids);
+		const dailyFloorSegmentsS = (performance.now() - t) / 1000;
+		console.error(`[${db}] daily job: ours (POST /segmentation/recompute: recompute + tags + refresh + snapshots) …`);
+		await clearMemberships(knex);
+		await resetScores(knex);
+		const daily = await fullPass(url, { as_of: asOfIso });
+		if (!Array.isArray(daily.run.segments?.segments)) throw new Error(`the full pass skipped the segments: ${JSON.stringify(daily.run.segments)}`);
+		await queueIdle(url, 600_000);
+
+		console.error(`[${db}] ${saves} client saves, each re-qualified against ${SEGMENTS.length} segments …`);
 		const marker = ids.at(-1)!;
 		const save: number[] = [];
 		const visible: number[] = [];
@@ -174,29 +231,51 @@ async function measure(clients: number, env: Env): Promise<void> {
 
 		let importS: number | null = null;
 		let requalifyS: number | null = null;
+		let importWithoutS: number | null = null;
 		if (importDeals > 0) {
-			console.error(`[pg] importing ${importDeals.toLocaleString('en')} deals through /utils/import …`);
 			const now = Date.now();
 			const lines = ['client,status,amount,closed_at'];
 			for (let i = 0; i < importDeals; i++) lines.push(`${1 + ((i * 7919) % clients)},won,${(10 + (i % 90)).toFixed(2)},${new Date(now - (i % 30) * 86_400_000).toISOString()}`);
-			const form = new FormData();
-			form.append('file', new Blob([lines.join('\n')], { type: 'text/csv' }), 'deals.csv');
-			t = performance.now();
-			const res = await fetch(`${url}/utils/import/deals`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: form });
-			if (!res.ok) throw new Error(`import: ${res.status} ${(await res.text()).slice(0, 300)}`);
+			const csv = lines.join('\n');
+			const maxDeal = Number((await knex('deals').max({ id: 'id' }).first())?.id ?? 0);
+			const importOnce = async (target: string): Promise<number> => {
+				const form = new FormData();
+				form.append('file', new Blob([csv], { type: 'text/csv' }), 'deals.csv');
+				const t0 = performance.now();
+				await http(target, 'POST', '/utils/import/deals', form);
+				return (performance.now() - t0) / 1000;
+			};
+			/** Back to the starting state: the imported deals gone (no hooks run: plain SQL, Directus stopped). */
+			const resetImport = async (): Promise<void> => {
+				const removed = await knex('deals').where('id', '>', maxDeal).delete();
+				if (removed !== importDeals) console.error(`note: removed ${removed} imported deals, expected ${importDeals}`);
+				await analyze(knex);
+			};
+			console.error(`[${db}] importing ${importDeals.toLocaleString('en')} deals through /utils/import, with the extension …`);
+			importS = await importOnce(url);
 			const imported = performance.now();
-			importS = (imported - t) / 1000;
 			await queueIdle(url, 1_800_000);
 			requalifyS = (performance.now() - imported) / 1000;
+			await proc.stop();
+			proc = null;
+			await resetImport();
+			console.error(`[${db}] the same import without the extension …`);
+			proc = await boot(env, false);
+			url = proc.url;
+			importWithoutS = await importOnce(url);
+			await proc.stop();
+			proc = null;
+			await resetImport();
 		}
 		const result: Result = {
-			clients, deals: seeded.deals, members: ourCounts.reduce((a, b) => a + b, 0),
+			db, clients, deals: seeded.deals, members: ourCounts.reduce((a, b) => a + b, 0),
 			oursColdS: oursColdS - tagSyncS[0], floorColdS, oursSteadyS: oursSteadyS - tagSyncS[1], floorSteadyS, tagSyncColdS: tagSyncS[0], tagSyncSteadyS: tagSyncS[1],
 			saveP50: pct(save, 50), saveP95: pct(save, 95), visibleP50: pct(visible, 50), visibleP95: pct(visible, 95), afterCommitP50: pct(afterCommit, 50), afterCommitP95: pct(afterCommit, 95),
-			importS, requalifyS,
+			importS, requalifyS, importWithoutS,
+			dailyS: daily.wallS, dailyEngineS: daily.run.duration_ms / 1000, dailySegmentsS: daily.run.segments.duration_ms / 1000, engineFloorS, dailyFloorSegmentsS,
 		};
 		results.push(result);
-		console.error(`[pg] result: ${JSON.stringify(result)}`);
+		console.error(`[${db}] result: ${JSON.stringify(result)}`);
 	} finally {
 		await proc?.stop();
 		await knex.destroy();
@@ -207,24 +286,47 @@ const work = mkdtempSync(join(tmpdir(), 'seg-bench-segments-'));
 const base = projectEnv({ ...process.env, ENV_FILE: '/nonexistent.env', DATA_DIR: work, ADMIN_PASSWORD: 'bench-password', ADMIN_TOKEN: TOKEN, PRESSURE_LIMITER_ENABLED: 'false', RATE_LIMITER_ENABLED: 'false', LOG_LEVEL: 'warn', EXTENSIONS_PATH, MAX_PAYLOAD_SIZE: '64mb' });
 try {
 	for (const clients of sizes) {
-		const server = await ensurePostgres(() => undefined);
-		try {
-			await recreateDatabase(server, 'seg_bench_segments');
-			await measure(clients, { ...base, DB_CLIENT: 'pg', DB_HOST: server.host, DB_PORT: String(server.port), DB_USER: server.user, DB_PASSWORD: server.password, DB_DATABASE: 'seg_bench_segments' });
-		} finally {
-			await server.stop();
+		if (dbs.includes('pg')) {
+			const server = await ensurePostgres(() => undefined);
+			try {
+				await recreateDatabase(server, 'seg_bench_segments');
+				await measure('pg', clients, { ...base, DB_CLIENT: 'pg', DB_HOST: server.host, DB_PORT: String(server.port), DB_USER: server.user, DB_PASSWORD: server.password, DB_DATABASE: 'seg_bench_segments' });
+			} finally {
+				await server.stop();
+			}
 		}
+		if (dbs.includes('sqlite')) await measure('sqlite', clients, { ...base, DB_CLIENT: 'sqlite3', DB_FILENAME: join(work, `bench-segments-${clients}.db`) });
 	}
 } finally {
 	rmSync(work, { recursive: true, force: true });
 }
 
 const f = (n: number, d = 1) => n.toLocaleString('en', { minimumFractionDigits: d, maximumFractionDigits: d });
-console.log(`\nSegments on PostgreSQL, ${SEGMENTS.length} active dynamic segments; ${saves} client saves for the latency figures\n`);
-console.log('| clients | deals | members (all segments) | refresh of the segments s (cold) | floor s (cold) | ours/floor | steady refresh s | floor s (steady) | ours/floor | + auto-tag sync of every client s (cold / steady) | client save p50 / p95 ms | re-qualified visible p50 / p95 ms | after the commit p50 / p95 ms | import of deals s | re-qualification after it s | re-qualification / import |');
-console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+const ratio = (a: number, b: number) => `${f(a / b, 2)}×`;
+console.log(`\nSegments, ${SEGMENTS.length} active dynamic segments; ${saves} client saves for the latency figures\n`);
+console.log('| db | clients | deals | members (all segments) | refresh of the segments s (cold) | floor s (cold) | ours/floor | steady refresh s | floor s (steady) | ours/floor | + auto-tag sync of every client s (cold / steady) | client save p50 / p95 ms | re-qualified visible p50 / p95 ms | after the commit p50 / p95 ms |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of results) {
 	console.log(
-		`| ${r.clients.toLocaleString('en')} | ${r.deals.toLocaleString('en')} | ${r.members.toLocaleString('en')} | ${f(r.oursColdS, 2)} | ${f(r.floorColdS, 2)} | ${f(r.oursColdS / r.floorColdS, 2)}× | ${f(r.oursSteadyS, 2)} | ${f(r.floorSteadyS, 2)} | ${f(r.oursSteadyS / r.floorSteadyS, 2)}× | ${f(r.tagSyncColdS, 2)} / ${f(r.tagSyncSteadyS, 2)} | ${f(r.saveP50)} / ${f(r.saveP95)} | ${f(r.visibleP50)} / ${f(r.visibleP95)} | ${f(r.afterCommitP50)} / ${f(r.afterCommitP95)} | ${r.importS === null ? '—' : f(r.importS)} | ${r.requalifyS === null ? '—' : f(r.requalifyS)} | ${r.importS && r.requalifyS !== null ? `${f(r.requalifyS / r.importS, 2)}×` : '—'} |`,
+		`| ${r.db} | ${r.clients.toLocaleString('en')} | ${r.deals.toLocaleString('en')} | ${r.members.toLocaleString('en')} | ${f(r.oursColdS, 2)} | ${f(r.floorColdS, 2)} | ${ratio(r.oursColdS, r.floorColdS)} | ${f(r.oursSteadyS, 2)} | ${f(r.floorSteadyS, 2)} | ${ratio(r.oursSteadyS, r.floorSteadyS)} | ${f(r.tagSyncColdS, 2)} / ${f(r.tagSyncSteadyS, 2)} | ${f(r.saveP50)} / ${f(r.saveP95)} | ${f(r.visibleP50)} / ${f(r.visibleP95)} | ${f(r.afterCommitP50)} / ${f(r.afterCommitP95)} |`,
 	);
+}
+console.log(`\nThe daily job (POST /segmentation/recompute from cleared scores and memberships) vs the sum of its floors; engine alone vs its floor\n`);
+console.log('| db | clients | full pass s (HTTP) | engine s (run record) | engine floor s | engine/floor | segments + tags + snapshots s | segment floor s | full pass / (engine floor + segment floor) |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const r of results) {
+	console.log(
+		`| ${r.db} | ${r.clients.toLocaleString('en')} | ${f(r.dailyS, 2)} | ${f(r.dailyEngineS, 2)} | ${f(r.engineFloorS, 2)} | ${ratio(r.dailyEngineS, r.engineFloorS)} | ${f(r.dailySegmentsS, 2)} | ${f(r.dailyFloorSegmentsS, 2)} | ${ratio(r.dailyS, r.engineFloorS + r.dailyFloorSegmentsS)} |`,
+	);
+}
+if (importDeals > 0) {
+	console.log(`\nImport of ${importDeals.toLocaleString('en')} won deals (one CSV) through POST /utils/import/deals, same starting state, with and without the extension\n`);
+	console.log('| db | clients | import with the extension s | rows/s | import without s | rows/s | with / without (time) | hooks overhead | queue drained after the import s |');
+	console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+	for (const r of results) {
+		if (r.importS === null || r.importWithoutS === null) continue;
+		console.log(
+			`| ${r.db} | ${r.clients.toLocaleString('en')} | ${f(r.importS)} | ${Math.round(importDeals / r.importS).toLocaleString('en')} | ${f(r.importWithoutS)} | ${Math.round(importDeals / r.importWithoutS).toLocaleString('en')} | ${ratio(r.importS, r.importWithoutS)} | ${f((r.importS / r.importWithoutS - 1) * 100)} % | ${r.requalifyS === null ? '—' : f(r.requalifyS)} |`,
+		);
+	}
 }

@@ -15,17 +15,25 @@ const totals = { passed: 0, failed: 0, skipped: 0 };
 mkdirSync(resolve(ROOT, 'test-results'), { recursive: true });
 rmSync(resolve(ROOT, `test-results/summary-${db}${browserOnly ? '-browser' : ''}.json`), { force: true });
 
-function step(cmd: string, argv: string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
-	console.log(`\n▶ ${[cmd.replace(ROOT + '/', ''), ...argv].join(' ')}${env['TEST_DB'] ? `  (TEST_DB=${env['TEST_DB']})` : ''}`);
+/** background: runs beside another step; its output is kept and printed in one block when it ends. */
+function step(cmd: string, argv: string[], env: NodeJS.ProcessEnv = {}, opts: { background?: boolean } = {}): Promise<number> {
+	const title = `\n▶ ${[cmd.replace(ROOT + '/', ''), ...argv].join(' ')}${env['TEST_DB'] ? `  (TEST_DB=${env['TEST_DB']})` : ''}`;
+	if (!opts.background) console.log(title);
 	return new Promise((r) => {
-		const child = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: 'inherit' });
-		child.on('close', (code) => r(code ?? 1));
+		const child = spawn(cmd, argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: opts.background ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+		let output = '';
+		child.stdout?.on('data', (chunk) => (output += chunk));
+		child.stderr?.on('data', (chunk) => (output += chunk));
+		child.on('close', (code) => {
+			if (opts.background) process.stdout.write(`${title}  (ran beside the integration suite)\n${output}`);
+			r(code ?? 1);
+		});
 	});
 }
 
-async function vitest(project: string, env: NodeJS.ProcessEnv = {}): Promise<number> {
+async function vitest(project: string, env: NodeJS.ProcessEnv = {}, opts: { background?: boolean } = {}): Promise<number> {
 	const report = resolve(ROOT, `test-results/vitest-${project}-${env['TEST_DB'] ?? 'none'}.json`);
-	const code = await step(NODE22, [resolve(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], env);
+	const code = await step(NODE22, [resolve(ROOT, 'node_modules/vitest/vitest.mjs'), 'run', '--project', project, '--reporter=default', '--reporter=json', `--outputFile.json=${report}`], env, opts);
 	if (existsSync(report)) {
 		const r = JSON.parse(readFileSync(report, 'utf8'));
 		totals.passed += r.numPassedTests ?? 0;
@@ -46,15 +54,19 @@ try {
 	} else if (browserOnly) {
 		failed = (await vitest('browser', { TEST_DB: 'sqlite' })) !== 0;
 	} else {
-		if (!integrationOnly) {
-			if ((await step(NODE22, [resolve(ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', '.'])) !== 0) {
-				failed = true;
-				totals.failed += 1;
-				console.error('typecheck failed');
-			}
-			failed = (await vitest('unit')) !== 0 || failed;
-		}
+		// typecheck and unit tests are single processes: they run beside the integration suite, whose set-up (one
+		// Directus start at a time) leaves a core idle, instead of before it
+		const typecheck = integrationOnly
+			? null
+			: step(NODE22, [resolve(ROOT, 'node_modules/typescript/bin/tsc'), '--noEmit', '-p', '.'], {}, { background: true }).then((code) => {
+					if (code === 0) return;
+					failed = true;
+					totals.failed += 1;
+					console.error('typecheck failed');
+				});
+		const unit = integrationOnly ? null : vitest('unit', {}, { background: true }).then((code) => void (failed = code !== 0 || failed));
 		failed = (await vitest('integration', { TEST_DB: 'sqlite' })) !== 0 || failed;
+		await Promise.all([typecheck, unit]);
 		if (!integrationOnly) failed = (await vitest('browser', { TEST_DB: 'sqlite' })) !== 0 || failed;
 	}
 } finally {

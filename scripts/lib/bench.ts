@@ -1,7 +1,8 @@
-// Shared by the benchmarks: a Directus on a free loopback port, admin-token HTTP, percentiles.
+// Shared by the benchmarks: a Directus on a free loopback port, admin-token HTTP (the shared helper), percentiles.
 import { join } from 'node:path';
 import { startDirectus, waitForPing, type DirectusProcess } from './directus.ts';
 import type { Env } from './env.ts';
+import { directusHttp } from './http.ts';
 import { freePort } from './prepare.ts';
 
 /** Starts Directus on the benchmark's data (without our extension when asked: the "without" baseline). */
@@ -12,12 +13,10 @@ export async function bootBenchDirectus(env: Env, withExtension = true): Promise
 	return proc;
 }
 
-/** A JSON call with the benchmark's admin token; throws with the status and body on an error answer. */
-export async function benchHttp(token: string, url: string, method: string, path: string, body?: unknown): Promise<any> {
-	const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-	const json = (await res.json().catch(() => ({}))) as any;
-	if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json).slice(0, 400)}`);
-	return json;
+/** A JSON call with the benchmark's admin token; throws an HttpError (status and body) on an error answer.
+ *  (Kept for callers not yet on directusHttp(url, token).json.) */
+export function benchHttp(token: string, url: string, method: string, path: string, body?: unknown): Promise<any> {
+	return directusHttp(url, token).json(method, path, body);
 }
 
 /** The p-th percentile (nearest rank). */

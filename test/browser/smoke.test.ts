@@ -8,6 +8,7 @@ import { ROOT } from '../../scripts/lib/env.ts';
 import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../harness/config.ts';
 import { bootDirectus, type TestDirectus } from '../harness/directus.ts';
 import { runScript } from '../harness/scripts.ts';
+import { queueSettled } from '../harness/queue.ts';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const SHOTS = resolve(ROOT, 'test-results/screenshots');
@@ -24,6 +25,7 @@ describe.skipIf(!haveChromium)('App smoke test (Chromium)', () => {
 		d = await bootDirectus();
 		const seeded = await runScript(d, 'seed.ts', ['--clients', '150', '--seed', '3']);
 		expect(seeded.code, seeded.stderr).toBe(0);
+		await queueSettled(d);
 		// a new project greets its admin with licence and owner dialogs that cover the App
 		expect((await d.http('PATCH', '/settings', { project_owner: ADMIN_EMAIL, project_usage: 'personal' })).status).toBe(200);
 		browser = await chromium.launch({
@@ -100,20 +102,19 @@ describe.skipIf(!haveChromium)('App smoke test (Chromium)', () => {
 
 		// the rule the App wrote is stored as a Directus filter, and the segment fills right after the save
 		let saved: any = null;
-		for (let i = 0; i < 100 && !saved; i++) {
-			saved = await d.knex('segments').where({ name: 'Top cell from the App' }).first('id', 'rule');
-			if (!saved) await page.waitForTimeout(100);
-		}
-		expect(saved, 'the segment was saved').toBeTruthy();
+		await expect.poll(async () => (saved = await d.knex('segments').where({ name: 'Top cell from the App' }).first('id', 'rule')), { timeout: 60_000, message: 'the segment was saved' }).toBeTruthy();
 		const rule = typeof saved.rule === 'string' ? JSON.parse(saved.rule) : saved.rule;
 		expect(JSON.stringify(rule)).toContain(`"_eq":"${top!['rfm_code']}"`);
 		await page.goto(`${d.url}/admin/content/segments/${saved.id}`);
 		const members = page.locator('.field').filter({ hasText: 'Members' }).locator('input').first();
-		for (let i = 0; i < 50 && (await members.inputValue().catch(() => '')) !== String(expected); i++) {
-			await page.waitForTimeout(200);
-			await page.reload();
-		}
-		expect(await members.inputValue()).toBe(String(expected));
+		// the count is written right after the save: reload until the form shows it
+		await expect
+			.poll(async () => {
+				const shown = await members.inputValue().catch(() => '');
+				if (shown !== String(expected)) await page.reload();
+				return shown;
+			}, { timeout: 120_000, interval: 200 })
+			.toBe(String(expected));
 		expect(Number((await d.knex('segment_members').where({ segment: saved.id }).count({ n: '*' }))[0]!.n)).toBe(expected);
 		await page.screenshot({ path: join(SHOTS, 'segment-saved.png'), fullPage: true });
 	});

@@ -1,22 +1,23 @@
-// A real Directus process per suite, on a fresh copy of the template database, with the freshly built extension.
-// Hands back an authenticated @directus/sdk client, a plain HTTP helper and direct DB access; stop() leaves nothing.
-import { copyFileSync, createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
+// A real Directus process per suite, on a fresh copy of a template database (by default with our schema already
+// installed), with the freshly built extension. Hands back an authenticated @directus/sdk client, a plain HTTP
+// helper and direct DB access; stop() leaves nothing.
+import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createDirectus, rest, staticToken, type DirectusClient, type RestClient, type StaticTokenClient } from '@directus/sdk';
 import type { Knex } from 'knex';
-import pg from 'pg';
 import { inject } from 'vitest';
 import { openKnex } from '../../scripts/lib/db.ts';
 import { startDirectus, waitForPing, type DirectusProcess } from '../../scripts/lib/directus.ts';
 import { ROOT, type Env } from '../../scripts/lib/env.ts';
+import { directusHttp, type HttpResult } from '../../scripts/lib/http.ts';
 import { freePort } from '../../scripts/lib/prepare.ts';
-import { recreateDatabase } from '../../scripts/lib/pg-cluster.ts';
-import { ADMIN_TOKEN, baseTestEnv } from './config.ts';
+import { ADMIN_TOKEN, baseTestEnv, type TemplateName } from './config.ts';
+import { createDatabase, suiteName, type SuiteDatabase } from './database.ts';
+
+export type { HttpResult } from '../../scripts/lib/http.ts';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Sdk = DirectusClient<any> & RestClient<any> & StaticTokenClient<any>;
-
-export interface HttpResult<T = any> { status: number; body: T }
 
 export interface TestDirectus {
 	url: string;
@@ -27,7 +28,7 @@ export interface TestDirectus {
 	knex: Knex;
 	logFile: string;
 	bootSeconds: number;
-	/** Admin-token HTTP call; token: null for anonymous, or another user's token. */
+	/** Admin-token HTTP call; token: null for anonymous, or another user's token. Body: JSON, a raw string or FormData. */
 	http: <T = any>(method: string, path: string, body?: unknown, token?: string | null) => Promise<HttpResult<T>>;
 	log: () => string;
 	restart: (opts?: BootOptions) => Promise<void>;
@@ -36,31 +37,25 @@ export interface TestDirectus {
 
 export interface BootOptions {
 	env?: Env;
+	/** restart() only: stop with SIGKILL (a crash) instead of a clean shutdown. */
+	kill?: boolean;
 	/** Another instance on the same database (a second replica of a cluster). */
 	shareWith?: TestDirectus;
 	/** false: start without our extension (to build a "pre-existing" base first). */
 	extension?: boolean;
+	/** The database's starting point: 'installed' (default) has our schema, so the first start installs nothing;
+	 *  'bare' is Directus alone, for tests of the install itself or of a base built before it (the default with
+	 *  `extension: false`). Ignored with shareWith. */
+	template?: TemplateName;
 }
-
-let suiteCounter = 0;
 
 export async function bootDirectus(opts: BootOptions = {}): Promise<TestDirectus> {
 	const harness = inject('harness');
-	const suite = `${process.pid}_${++suiteCounter}_${Date.now() % 100000}`;
+	const suite = suiteName();
 	const logFile = resolve(ROOT, 'test-results/logs', `directus-${harness.db}-${suite}.log`);
 	mkdirSync(resolve(ROOT, 'test-results/logs'), { recursive: true });
-	let dbEnv: Env;
-	if (opts.shareWith) dbEnv = opts.shareWith.dbEnv;
-	else if (harness.db === 'sqlite') {
-		const file = join(harness.workDir, `suite-${suite}.db`);
-		copyFileSync(harness.sqliteTemplate!, file);
-		dbEnv = { DB_CLIENT: 'sqlite3', DB_FILENAME: file };
-	} else {
-		const p = harness.pg!;
-		const database = `seg_${suite}`;
-		await recreateDatabase(p, database, p.templateDb);
-		dbEnv = { DB_CLIENT: 'pg', DB_HOST: p.host, DB_PORT: String(p.port), DB_USER: p.user, DB_PASSWORD: p.password, DB_DATABASE: database };
-	}
+	const database: SuiteDatabase | null = opts.shareWith ? null : await createDatabase(opts.template ?? (opts.extension === false ? 'bare' : 'installed'), suite, harness);
+	const dbEnv: Env = opts.shareWith ? opts.shareWith.dbEnv : database!.dbEnv;
 	const port = await freePort();
 	const url = `http://127.0.0.1:${port}`;
 	const emptyExtensions = join(harness.workDir, 'no-extensions');
@@ -91,6 +86,7 @@ export async function bootDirectus(opts: BootOptions = {}): Promise<TestDirectus
 
 	const knex = openKnex(dbEnv);
 	const sdk = createDirectus(url).with(staticToken(ADMIN_TOKEN)).with(rest()) as Sdk;
+	const api = directusHttp(url, ADMIN_TOKEN);
 	const instance: TestDirectus = {
 		url,
 		db: harness.db,
@@ -101,37 +97,17 @@ export async function bootDirectus(opts: BootOptions = {}): Promise<TestDirectus
 		get bootSeconds() {
 			return bootSeconds;
 		},
-		http: async (method, path, body, token = ADMIN_TOKEN) => {
-			const res = await fetch(`${url}${path}`, {
-				method,
-				headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-				body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-			});
-			const text = await res.text();
-			let parsed: unknown = text;
-			try {
-				parsed = JSON.parse(text);
-			} catch {
-				/* not JSON */
-			}
-			return { status: res.status, body: parsed as any };
-		},
+		http: (method, path, body, token) => api.request(method, path, body, { token }),
 		log: () => readFileSync(logFile, 'utf8'),
 		restart: async (o: BootOptions = {}) => {
-			await proc?.stop();
+			await proc?.stop({ kill: o.kill });
 			await boot({ ...opts, ...o });
 		},
 		stop: async () => {
 			await proc?.stop();
 			await knex.destroy();
 			log.end();
-			if (harness.pg && !opts.shareWith) {
-				const p = harness.pg;
-				const admin = new pg.Client({ host: p.host, port: p.port, user: p.user, password: p.password, database: 'postgres' });
-				await admin.connect();
-				await admin.query(`DROP DATABASE IF EXISTS ${dbEnv['DB_DATABASE']} WITH (FORCE)`);
-				await admin.end();
-			}
+			await database?.drop();
 		},
 	};
 	return instance;

@@ -2,18 +2,23 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bootDirectus, type TestDirectus } from '../harness/directus.ts';
 import { runScript } from '../harness/scripts.ts';
+import { queueSettled } from '../harness/queue.ts';
 
 const harness = inject('harness');
+/** Work after the commit, possibly on the other instance: wait on the condition, generously. */
+const WAIT = { timeout: 60_000 };
 
 describe.skipIf(harness.db !== 'pg')('a cluster of two instances', () => {
 	let a: TestDirectus;
 	let b: TestDirectus;
 	beforeAll(async () => {
-		a = await bootDirectus();
+		// bare: a installs (asserted below), b finds it done
+		a = await bootDirectus({ template: 'bare' });
 		// b starts on the same database; a has installed, b must find everything in place
 		b = await bootDirectus({ shareWith: a });
 		const seeded = await runScript(a, 'seed.ts', ['--clients', '200', '--seed', '9']);
 		expect(seeded.code, seeded.stderr).toBe(0);
+		await queueSettled(a);
 		expect((await a.http('POST', '/segmentation/recompute', {})).status).toBe(200);
 	});
 	afterAll(async () => {
@@ -33,10 +38,7 @@ describe.skipIf(harness.db !== 'pg')('a cluster of two instances', () => {
 			const id = (await via.http('POST', '/items/clients', { name: 'Cluster client' })).body.data.id;
 			await via.http('POST', '/items/deals', { client: id, status: 'won', amount: 42, closed_at: new Date().toISOString() });
 			let c: any = null;
-			for (let i = 0; i < 100 && c?.rfm_frequency !== 1; i++) {
-				c = (await other.http('GET', `/items/clients/${id}`)).body.data;
-				if (c.rfm_frequency !== 1) await new Promise((r) => setTimeout(r, 50));
-			}
+			await expect.poll(async () => (c = (await other.http('GET', `/items/clients/${id}`)).body.data).rfm_frequency, WAIT).toBe(1);
 			expect(c).toMatchObject({ rfm_frequency: 1, lifecycle_stage: 'one_time' });
 		}
 	});
@@ -58,11 +60,7 @@ describe.skipIf(harness.db !== 'pg')('a cluster of two instances', () => {
 		const expected = async () => ((await a.http('GET', `/items/clients?fields=id&limit=-1&filter=${encodeURIComponent(JSON.stringify(rule))}`)).body.data as Array<{ id: number }>).map((r) => r.id).sort((x, y) => x - y);
 		const members = async () => (await a.knex('segment_members').where({ segment }).select('client')).map((r) => Number(r.client)).sort((x, y) => x - y);
 		let m: number[] = [];
-		for (let i = 0; i < 100; i++) {
-			m = await members();
-			if (JSON.stringify(m) === JSON.stringify(await expected())) break;
-			await new Promise((r) => setTimeout(r, 100));
-		}
+		await expect.poll(async () => JSON.stringify((m = await members())) === JSON.stringify(await expected()), WAIT).toBe(true);
 		expect(m).toEqual(await expected());
 		expect(m.length).toBeGreaterThan(0);
 		const balance: Array<Record<string, unknown>> = await a.knex('segmentation_segment_events').where({ segment_id: segment }).groupBy('client_id').select('client_id').sum({ n: a.knex.raw("CASE WHEN event = 'entered' THEN 1 ELSE -1 END") });

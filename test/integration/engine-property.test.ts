@@ -1,14 +1,15 @@
 // Property test: the SQL recompute (store) on the real database equals the pure core on random bases — ties,
 // one-time buyers, zero amounts, same-day purchases, clients without purchases, bad rows, every scheme.
+// Store functions on a knex only: the installed template's schema, no Directus process.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ENGINE_SETTINGS, type EngineSettings } from '../../extensions/segmentation/src/core/engine-settings.ts';
 import { aggregateFacts, computeBase, DAY_MS, scoreClient, type DealRow } from '../../extensions/segmentation/src/core/engine.ts';
 import { DEFAULT_MAPPING } from '../../extensions/segmentation/src/core/mapping.ts';
 import { bulkInsert } from '../../extensions/segmentation/src/store/bulk-insert.ts';
-import { RecomputeBusyError, runFullRecompute } from '../../extensions/segmentation/src/store/recompute.ts';
+import { runFullRecompute } from '../../extensions/segmentation/src/store/recompute.ts';
 import { rescoreClients } from '../../extensions/segmentation/src/store/scores.ts';
-import { bootDirectus, type TestDirectus } from '../harness/directus.ts';
+import { openTestDatabase, type TestDatabase } from '../harness/database.ts';
 
 const AS_OF = Date.UTC(2026, 0, 15, 12, 0, 0);
 const STATUS = { won: 'won', lost: 'lost', open: 'open', uninterested: 'uninterested' };
@@ -59,22 +60,15 @@ const ms = (v: unknown) => (v === null || v === undefined ? null : v instanceof 
 const bool = (v: unknown) => (v === null || v === undefined ? null : v === true || v === 1 || v === '1');
 
 describe('engine: SQL recompute equals the core', () => {
-	let d: TestDirectus;
+	let d: TestDatabase;
 	beforeAll(async () => {
-		d = await bootDirectus();
+		d = await openTestDatabase();
 	});
 	afterAll(async () => d?.stop());
 
-	/** The suite's Directus runs its own start-up recompute on the empty base: wait for the cluster lock, then run. */
-	async function recompute(settings: EngineSettings) {
-		for (let attempt = 0; ; attempt++) {
-			try {
-				return await runFullRecompute({ knex: d.knex, mapping: DEFAULT_MAPPING, settings, asOfMs: AS_OF, trigger: 'test', instance: 'property-test' });
-			} catch (error) {
-				if (!(error instanceof RecomputeBusyError) || attempt > 100) throw error;
-				await new Promise((r) => setTimeout(r, 100));
-			}
-		}
+	/** Nothing else runs on this database (no Directus): the run's lock is always free. */
+	function recompute(settings: EngineSettings) {
+		return runFullRecompute({ knex: d.knex, mapping: DEFAULT_MAPPING, settings, asOfMs: AS_OF, trigger: 'test', instance: 'property-test' });
 	}
 
 	async function load(clients: boolean[], deals: DealSpec[]): Promise<DealRow[]> {

@@ -36,7 +36,7 @@ describe('an existing base with its own names', () => {
 	afterAll(async () => d?.stop());
 
 	it('adds only the settings collection and its own tables, and maps onto the base as it is', async () => {
-		d = await bootDirectus({ extension: false });
+		d = await bootDirectus({ extension: false, template: 'bare' });
 		await createCollection(d, 'article_groups', [field('title', 'string'), field('interest_period', 'integer')]);
 		await createCollection(d, 'articles', [field('title', 'string')]);
 		await createM2o(d, 'articles', 'article_group', 'article_groups');
@@ -87,7 +87,7 @@ describe('the Core tier collection limit', () => {
 	afterAll(async () => d?.stop());
 
 	it('refuses to install when our collections would not fit, installing nothing, and installs once room is made', async () => {
-		d = await bootDirectus({ extension: false });
+		d = await bootDirectus({ extension: false, template: 'bare' });
 		for (let k = 1; k <= 16; k++) await createCollection(d, `legacy_${k}`, []);
 		await d.restart({ extension: true });
 

@@ -3,7 +3,7 @@
 // hundreds of random ones select exactly the clients Directus's own REST filtering returns
 // (GET /items/clients?filter=…), on SQLite and on PostgreSQL. Rules Directus refuses are refused by parseRule too.
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Random } from '../../extensions/segmentation/src/core/random.ts';
 import { parseRule, type RuleSchema } from '../../extensions/segmentation/src/core/rule.ts';
 import { bulkInsert, syncSerial, type Column } from '../../extensions/segmentation/src/store/bulk-insert.ts';
@@ -240,12 +240,12 @@ describe('segment rules select exactly what Directus’s REST filter selects', (
 		d = await bootDirectus();
 		// the engine's start-up run (on the empty base) must be over before we write engine fields by hand, and the
 		// daily schedule off, so nothing rewrites clients while we compare
-		const deadline = Date.now() + 60_000;
-		while (Date.now() < deadline) {
-			const finished = await d.knex(RUNS_TABLE).whereNot('status', 'running').first('id').catch(() => undefined);
-			if (finished) break;
-			await new Promise((r) => setTimeout(r, 200));
-		}
+		await vi.waitFor(
+			async () => {
+				if (!(await d.knex(RUNS_TABLE).whereNot('status', 'running').first('id'))) throw new Error('the start-up engine run has not finished');
+			},
+			{ timeout: 120_000, interval: 200 },
+		);
 		await d.knex('segmentation_settings').update({ recompute_cron: '' });
 		for (const table of ['deal_items', 'deals', 'products', 'product_categories', 'clients']) await d.knex(table).delete();
 		base = makeBase();

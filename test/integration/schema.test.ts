@@ -12,7 +12,8 @@ const BASE = ['clients', 'deals', 'deal_items', 'products', 'product_categories'
 describe('schema install', () => {
 	let d: TestDirectus;
 	beforeAll(async () => {
-		d = await bootDirectus();
+		// bare: this suite is about the first start's install
+		d = await bootDirectus({ template: 'bare' });
 		console.log(`[schema] ${d.db}: Directus ready in ${d.bootSeconds.toFixed(1)} s (first start, schema installed)`);
 	});
 	afterAll(async () => d?.stop());

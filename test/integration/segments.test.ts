@@ -4,11 +4,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../../extensions/segmentation/src/core/engine.ts';
 import { bootDirectus, type TestDirectus } from '../harness/directus.ts';
-import { eventually } from '../harness/eventually.ts';
 import { runScript } from '../harness/scripts.ts';
+import { queueSettled } from '../harness/queue.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const ms = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v.getTime() : typeof v === 'string' ? (/^\d+$/.test(v) ? Number(v) : Date.parse(v)) : Number(v));
+/** Re-qualification runs after the commit: wait on the condition, generously (a loaded machine is slow, never wrong). */
+const WAIT = { timeout: 60_000 };
 
 describe('interest tags and segments', () => {
 	let d: TestDirectus;
@@ -25,8 +27,7 @@ describe('interest tags and segments', () => {
 		const res = await d.http('POST', '/items/segments', { kind: 'dynamic', is_active: true, ...body });
 		expect(res.status, JSON.stringify(res.body)).toBe(200);
 		const id = res.body.data.id as number;
-		const refreshed = await eventually(() => d.knex('segments').where({ id }).first('computed_at'), (row) => row?.computed_at !== null && row?.computed_at !== undefined);
-		expect(refreshed.computed_at, 'the segment is refreshed after its save').not.toBeNull();
+		await expect.poll(async () => (await d.knex('segments').where({ id }).first('computed_at'))?.computed_at ?? null, { ...WAIT, message: 'the segment is refreshed after its save' }).not.toBeNull();
 		return { id };
 	};
 	/** The seeded catalogue may already have the category: reuse it with the interest lifetime the test needs. */
@@ -46,6 +47,7 @@ describe('interest tags and segments', () => {
 		d = await bootDirectus();
 		const seeded = await runScript(d, 'seed.ts', ['--clients', '250', '--seed', '11']);
 		expect(seeded.code, seeded.stderr).toBe(0);
+		await queueSettled(d);
 		expect((await d.http('POST', '/segmentation/recompute', {})).status).toBe(200);
 	});
 	afterAll(async () => d?.stop());
@@ -76,7 +78,7 @@ describe('interest tags and segments', () => {
 		// one request: the deal with its items (a nested write)
 		const deal = (await d.http('POST', '/items/deals', { client, status: 'won', amount: '300.00', closed_at: iso(closed), items: [{ product: kids.product, quantity: 1, price: '300.00' }] })).body.data.id;
 
-		expect(await eventually(() => members(segment.id), (m) => m.includes(client))).toContain(client);
+		await expect.poll(() => members(segment.id), WAIT).toContain(client);
 		const [tag] = await clientTags(client);
 		expect(tag).toMatchObject({ name: 'Kids', source: 'auto', deal });
 		expect(ms(tag!.expires_at)).toBe(closed + 3650 * DAY_MS);
@@ -90,15 +92,14 @@ describe('interest tags and segments', () => {
 		const client = (await d.http('POST', '/items/clients', { name: 'Renovating Rita' })).body.data.id;
 		const first = Date.now() - 10 * DAY_MS;
 		await d.http('POST', '/items/deals', { client, status: 'won', amount: '900.00', closed_at: iso(first), items: [{ product: kitchen.product, quantity: 1, price: '900.00' }] });
-		await eventually(() => members(segment.id), (m) => m.includes(client));
+		await expect.poll(() => members(segment.id), WAIT).toContain(client);
 		expect(ms((await clientTags(client))[0]!.expires_at)).toBe(first + 30 * DAY_MS);
 
 		// a lost deal in the category changes nothing; a repeat purchase moves the expiry on
 		const repeat = Date.now() - DAY_MS;
 		await d.http('POST', '/items/deals', { client, status: 'lost', amount: '50.00', closed_at: iso(repeat - DAY_MS), items: [{ product: kitchen.product, quantity: 1 }] });
 		const won = (await d.http('POST', '/items/deals', { client, status: 'won', amount: '40.00', closed_at: iso(repeat), items: [{ product: kitchen.product, quantity: 1 }] })).body.data.id;
-		const refreshed = await eventually(() => clientTags(client), (t) => ms(t[0]?.expires_at) === repeat + 30 * DAY_MS);
-		expect(ms(refreshed[0]!.expires_at)).toBe(repeat + 30 * DAY_MS);
+		await expect.poll(async () => ms((await clientTags(client))[0]?.expires_at), WAIT).toBe(repeat + 30 * DAY_MS);
 
 		// the purchases were longer ago than we thought: the interest fades in a moment (real time, so any later
 		// re-sync of the client agrees), and the daily job drops the tag
@@ -106,7 +107,7 @@ describe('interest tags and segments', () => {
 		const older = (await d.knex('deals').where({ client, status: 'won' }).whereNot({ id: won }).select('id')).map((r) => r.id);
 		await d.http('PATCH', '/items/deals', { keys: older, data: { closed_at: iso(fading - DAY_MS) } });
 		await d.http('PATCH', `/items/deals/${won}`, { closed_at: iso(fading) });
-		await eventually(() => clientTags(client), (t) => ms(t[0]?.expires_at) === fading + 30 * DAY_MS);
+		await expect.poll(async () => ms((await clientTags(client))[0]?.expires_at), WAIT).toBe(fading + 30 * DAY_MS);
 		expect(await members(segment.id)).toContain(client);
 		await new Promise((r) => setTimeout(r, Math.max(0, fading + 30 * DAY_MS - Date.now()) + 100));
 		const res = await d.http('POST', '/segmentation/segments/refresh', {});
@@ -125,26 +126,26 @@ describe('interest tags and segments', () => {
 	it('re-qualifies a client when the client, a tag by hand or a deal changes — and leaves when it no longer fits', async () => {
 		const segment = await createSegment({ name: 'Referral, not refused', rule: { _and: [{ lead_source: { _eq: 'referral' } }, { lifecycle_stage: { _neq: 'refused' } }] } });
 		const client = (await d.http('POST', '/items/clients', { name: 'Changing Chris', lead_source: 'phone' })).body.data.id;
-		await eventually(() => d.http('GET', `/items/clients/${client}`), (r) => r.body.data.lifecycle_stage === 'lead');
+		await expect.poll(async () => (await d.http('GET', `/items/clients/${client}`)).body.data.lifecycle_stage, WAIT).toBe('lead');
 		expect(await members(segment.id)).not.toContain(client);
 		await d.http('PATCH', `/items/clients/${client}`, { lead_source: 'referral' });
-		expect(await eventually(() => members(segment.id), (m) => m.includes(client))).toContain(client);
+		await expect.poll(() => members(segment.id), WAIT).toContain(client);
 		// a lost deal makes them "refused": out
 		await d.http('POST', '/items/deals', { client, status: 'lost', amount: '10.00', loss_reason: 'price', closed_at: iso(Date.now() - DAY_MS) });
-		expect(await eventually(() => members(segment.id), (m) => !m.includes(client))).not.toContain(client);
+		await expect.poll(() => members(segment.id), WAIT).not.toContain(client);
 		expect(await events(segment.id, client)).toEqual(['entered:change', 'left:change']);
 
 		const tagged = await createSegment({ name: 'VIP by hand', rule: { tags: { _some: { tag: { name: { _eq: 'Hand-picked VIP' } } } } } });
 		const tag = (await d.http('POST', '/items/tags', { name: 'Hand-picked VIP' })).body.data.id;
 		const link = (await d.http('POST', '/items/client_tags', { client, tag })).body.data;
 		expect(link.source).toBe('manual');
-		expect(await eventually(() => members(tagged.id), (m) => m.includes(client))).toContain(client);
+		await expect.poll(() => members(tagged.id), WAIT).toContain(client);
 		await d.http('DELETE', `/items/client_tags/${link.id}`);
-		expect(await eventually(() => members(tagged.id), (m) => !m.includes(client))).not.toContain(client);
+		await expect.poll(() => members(tagged.id), WAIT).not.toContain(client);
 
 		// a deleted client leaves with an event, and the count follows
 		await d.http('POST', '/items/client_tags', { client, tag });
-		await eventually(() => members(tagged.id), (m) => m.includes(client));
+		await expect.poll(() => members(tagged.id), WAIT).toContain(client);
 		const countBefore = (await d.http('GET', `/items/segments/${tagged.id}`)).body.data.member_count;
 		expect((await d.http('DELETE', `/items/clients/${client}`)).status).toBe(204);
 		expect(await members(tagged.id)).not.toContain(client);
@@ -224,16 +225,17 @@ describe('interest tags and segments', () => {
 		// a client that now fits the last rule enters at once, the count follows
 		const last = created.at(-1)!;
 		const newcomer = (await d.http('POST', '/items/clients', { name: 'No deals yet' })).body.data.id;
-		expect(await eventually(() => members(last.id), (m) => m.includes(newcomer))).toContain(newcomer);
+		await expect.poll(() => members(last.id), WAIT).toContain(newcomer);
 		const both = async () => ({ stored: (await d.http('GET', `/items/segments/${last.id}`)).body.data.member_count, actual: (await members(last.id)).length });
-		const counted = await eventually(both, (c) => c.stored === c.actual);
-		expect(counted.stored).toBe(counted.actual);
+		await expect.poll(both, WAIT).toSatisfy((c: { stored: number; actual: number }) => c.stored === c.actual);
 	});
 
 	it('fills a static segment from its rule once, then takes members by hand only; a dynamic one refuses hand edits', async () => {
 		const staticSegment = await createSegment({ name: 'Campaign list', kind: 'static', is_active: true, rule: { lead_source: { _eq: 'marketplace' } } });
 		const expected = await directusFilter({ lead_source: { _eq: 'marketplace' } });
-		expect(await eventually(() => members(staticSegment.id), (m) => m.length === expected.length)).toEqual(expected);
+		let filled: number[] = [];
+		await expect.poll(async () => (filled = await members(staticSegment.id)).length, WAIT).toBe(expected.length);
+		expect(filled).toEqual(expected);
 		const late = (await d.http('POST', '/items/clients', { name: 'Late marketplace lead', lead_source: 'marketplace' })).body.data.id;
 		const picked = (await d.http('POST', '/items/clients', { name: 'Picked by hand' })).body.data.id;
 		const added = await d.http('POST', '/items/segment_members', { segment: staticSegment.id, client: picked });
@@ -241,7 +243,9 @@ describe('interest tags and segments', () => {
 		await new Promise((r) => setTimeout(r, 300));
 		expect(await members(staticSegment.id)).not.toContain(late);
 		expect(await members(staticSegment.id)).toContain(picked);
-		expect(await eventually(() => events(staticSegment.id, picked), (e) => e.length > 0)).toEqual(['entered:manual']);
+		let recorded: string[] = [];
+		await expect.poll(async () => (recorded = await events(staticSegment.id, picked)).length, WAIT).toBeGreaterThan(0);
+		expect(recorded).toEqual(['entered:manual']);
 		expect((await d.http('GET', `/items/segments/${staticSegment.id}`)).body.data.member_count).toBe(expected.length + 1);
 
 		const dynamic = await d.knex('segments').where({ name: 'Kids' }).first('id');

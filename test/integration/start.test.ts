@@ -1,18 +1,20 @@
 // The README's run command as a user meets it: `npm start` (scripts/start.ts) on an empty database, then again.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { NODE22, ROOT } from '../../scripts/lib/env.ts';
+import { TEST_NODE_OPTIONS } from '../harness/config.ts';
+import { directusHttp } from '../../scripts/lib/http.ts';
 import { freePort } from '../../scripts/lib/prepare.ts';
 import { recreateDatabase } from '../../scripts/lib/pg-cluster.ts';
 
 interface Started { child: ChildProcess; output: () => string; exited: Promise<number | null> }
 
 function npmStart(env: Record<string, string>): Started {
-	const child = spawn(NODE22, [resolve(ROOT, 'scripts/start.ts')], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+	// (start.ts hands its environment on to Directus: the harness's Node options reach it)
+	const child = spawn(NODE22, [resolve(ROOT, 'scripts/start.ts')], { cwd: ROOT, env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', NODE_OPTIONS: TEST_NODE_OPTIONS, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 	let out = '';
 	child.stdout!.on('data', (c) => (out += c));
 	child.stderr!.on('data', (c) => (out += c));
@@ -30,14 +32,24 @@ async function waitFor(started: Started, pattern: RegExp, timeoutMs = 240_000): 
 	throw new Error(`did not see ${pattern} in npm start output:\n${started.output().slice(-3000)}`);
 }
 
+/** Ctrl-C as a user would (start.ts then stops its Directus); SIGKILL would leave that Directus running. */
+async function stopStarted(started: Started | null): Promise<void> {
+	if (!started || started.child.exitCode !== null || started.child.signalCode !== null) return;
+	started.child.kill('SIGTERM');
+	const timer = setTimeout(() => started.child.kill('SIGKILL'), 30_000);
+	await started.exited;
+	clearTimeout(timer);
+}
+
 describe('npm start', () => {
 	const harness = inject('harness');
-	const dataDir = mkdtempSync(join(tmpdir(), 'seg-start-'));
+	// in the run's work directory (tmpfs when there is one, like the suites' databases)
+	const dataDir = mkdtempSync(join(harness.workDir, 'start-'));
 	const envFile = join(dataDir, 'test.env');
 	let dbEnv: Record<string, string> = {};
 	let running: Started | null = null;
 	afterAll(async () => {
-		running?.child.kill('SIGKILL');
+		await stopStarted(running);
 		if (harness.pg) {
 			const admin = new pg.Client({ ...harness.pg, database: 'postgres' });
 			await admin.connect();
@@ -65,18 +77,15 @@ describe('npm start', () => {
 		expect(password).toBeTruthy();
 
 		const url = `http://127.0.0.1:${port}`;
-		const login = await fetch(`${url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'owner@example.com', password }) });
+		const login = await directusHttp(url).request('POST', '/auth/login', { email: 'owner@example.com', password });
 		expect(login.status).toBe(200);
-		const token = (await login.json()).data.access_token;
-		const count = await fetch(`${url}/items/clients?aggregate[count]=*`, { headers: { authorization: `Bearer ${token}` } });
-		expect(Number((await count.json()).data[0].count)).toBe(300);
-		// the engine's first run (at start-up) scored the demo clients
+		const token = login.body.data.access_token;
+		const count = await directusHttp(url, token).request('GET', '/items/clients?aggregate[count]=*');
+		expect(Number(count.body.data[0].count)).toBe(300);
+		// the engine's first run (at start-up) scored the demo clients (in the background: wait for it, generously)
+		const api = directusHttp(url, token);
 		let scored = 0;
-		for (let i = 0; i < 100 && scored === 0; i++) {
-			const res = await fetch(`${url}/items/clients?filter[rfm_code][_nnull]=true&aggregate[count]=*`, { headers: { authorization: `Bearer ${token}` } });
-			scored = Number((await res.json()).data[0].count);
-			if (!scored) await new Promise((r) => setTimeout(r, 100));
-		}
+		await expect.poll(async () => (scored = Number((await api.json('GET', '/items/clients?filter[rfm_code][_nnull]=true&aggregate[count]=*')).data[0].count)), { timeout: 120_000 }).toBeGreaterThan(0);
 		expect(scored).toBeGreaterThan(100);
 
 		running.child.kill('SIGINT');
@@ -88,6 +97,7 @@ describe('npm start', () => {
 	});
 
 	it('second start: reuses the data, no new password, no second batch of demo data', async () => {
+		await stopStarted(running); // the first start, when its test failed before its own stop
 		const port = String(await freePort());
 		running = npmStart({ ENV_FILE: envFile, DATA_DIR: dataDir, PORT: port, DEMO_CLIENTS: '300', PRESSURE_LIMITER_ENABLED: 'false', ...dbEnv });
 		await waitFor(running, /Directus is ready/);

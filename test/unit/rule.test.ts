@@ -438,7 +438,7 @@ describe('compileRule', () => {
 
 	it('puts hostile values only in bindings', () => {
 		const evil = `x'); DROP TABLE clients; --"\\%_`;
-		const r = compile({ _or: [{ name: { _eq: evil } }, { email: { _icontains: evil } }, { deals: { _some: { note: { _nends_with: evil } } } }, { lead_source: { _in: [evil, 'a'] } }] });
+		const r = compile({ _or: [{ name: { _eq: evil } }, { email: { _icontains: evil } }, { deals: { _some: { note: { _nends_with: evil } } } }, { lead_source: { _in: [evil, 'a'] } }] }, pg);
 		expect(r.sql).not.toContain('DROP');
 		expect(r.sql).not.toContain("'");
 		expect(r.sql).toBe(
@@ -464,6 +464,7 @@ describe('compileRule', () => {
 	});
 
 	it('joins relation paths once per level, as Directus’s LEFT JOINs, and counts with a sub-query', () => {
+		const compile = (rule: unknown) => compileRule(accepted(rule), { dialect: pg, alias: 'c', asOfMs: 0 });
 		const r = compile({ _and: [{ deals: { status: { _eq: 'lost' } } }, { deals: { amount: { _gt: '100' } } }, { deals: { items: { product: { name: { _eq: 'Pen' } } } } }] });
 		expect(r.sql).toBe(
 			'EXISTS (SELECT 1 FROM (SELECT 1) AS "r_4" LEFT JOIN "deals" AS "r_1" ON "r_1"."client" = "c"."id" ' +
@@ -483,6 +484,17 @@ describe('compileRule', () => {
 		expect(compile({ deals: { _some: { items: { product: { sku: { _null: true } } } } } }).sql).toBe(
 			'EXISTS (SELECT 1 FROM "deals" AS "r_1" LEFT JOIN "deal_items" AS "r_2" ON "r_2"."deal" = "r_1"."id" LEFT JOIN "products" AS "r_3" ON "r_3"."id" = "r_2"."product" WHERE "r_1"."client" = "c"."id" AND "r_3"."sku" IS NULL)',
 		);
+	});
+
+	it('keeps a sub-query level driven by its correlated row on SQLite (its conditions inside COALESCE: no index, LEFT JOINs stay)', () => {
+		expect(compile({ deals: { _some: { items: { product: { sku: { _eq: 'P-1' } } } } } }).sql).toBe(
+			'EXISTS (SELECT 1 FROM "deals" AS "r_1" LEFT JOIN "deal_items" AS "r_2" ON "r_2"."deal" = "r_1"."id" LEFT JOIN "products" AS "r_3" ON "r_3"."id" = "r_2"."product" WHERE "r_1"."client" = "c"."id" AND COALESCE("r_3"."sku" = ?, FALSE))',
+		);
+		expect(compile({ deals: { status: { _eq: 'lost' } } }).sql).toBe(
+			'EXISTS (SELECT 1 FROM (SELECT 1) AS "r_2" LEFT JOIN "deals" AS "r_1" ON "r_1"."client" = "c"."id" WHERE COALESCE("r_1"."status" = ?, FALSE))',
+		);
+		// a condition on the client row itself is left alone
+		expect(compile({ name: { _eq: 'x' } }).sql).toBe('"c"."name" = ?');
 	});
 
 	it('binds dates as Directus does on each database, $NOW as of the given instant', () => {

@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { baseNames, type BaseNames } from '../core/base-names.ts';
 import type { Catalog, ClientBatch, DealStatus } from '../core/demo-data.ts';
 import type { Mapping } from '../core/mapping.ts';
+import { enqueueIfInstalled } from './change-queue.ts';
 import { bulkInsert, syncSerial, type Column } from './bulk-insert.ts';
 
 export class BaseWriter {
@@ -74,6 +75,8 @@ export class BaseWriter {
 				[{ name: i.id, pg: 'integer' }, { name: i.deal, pg: 'integer' }, { name: i.product, pg: 'integer' }, { name: i.quantity, pg: 'integer' }, { name: i.price, pg: 'numeric' }],
 				batch.items.map((x) => [x.id, x.dealId, productIdOf(x.productId), x.quantity, x.price]),
 			);
+			// the running product picks these clients up from the change queue (scores, tags, segments)
+			await enqueueIfInstalled(trx, batch.clients.map((x) => x.id));
 		});
 	}
 

@@ -3,17 +3,17 @@ import type { Knex } from 'knex';
 import type { Cutoffs, Skipped } from '../core/engine.ts';
 import type { EngineSettings } from '../core/engine-settings.ts';
 import type { Mapping } from '../core/mapping.ts';
-import { lockHolder, releaseLock, renewLock, tryAcquireLock } from './lock.ts';
+import { LeaseBusyError, Leases } from './lease.ts';
 import { buildStage, computeStageCutoffs, countSkipped, writeAllScores, type EngineScope } from './scores.ts';
 import { RUNS_TABLE } from './tables.ts';
 
-export const RECOMPUTE_LOCK = 'recompute';
-const LEASE_MS = 120_000;
+export const RECOMPUTE_LEASE = 'recompute';
 
-export class RecomputeBusyError extends Error {
+export class RecomputeBusyError extends LeaseBusyError {
 	override name = 'RecomputeBusyError';
 	constructor() {
-		super('A recompute is already running on this cluster; try again when it has finished (see GET /segmentation/runs).');
+		super(RECOMPUTE_LEASE);
+		this.message = 'A recompute is already running on this cluster; try again when it has finished (see GET /segmentation/runs).';
 	}
 }
 
@@ -43,6 +43,8 @@ export interface RecomputeOptions {
 	asOfMs: number;
 	trigger: string;
 	instance: string;
+	/** The cluster's leases (tools outside Directus may omit it: one is made for the instance). */
+	leases?: Leases;
 	onProgress?: (phase: string, done: number, total: number) => void;
 }
 
@@ -52,14 +54,20 @@ async function insertRun(knex: Knex, row: Record<string, unknown>): Promise<numb
 }
 
 export async function runFullRecompute(o: RecomputeOptions): Promise<RunRecord> {
+	const leases = o.leases ?? new Leases(o.knex, o.instance);
+	try {
+		return await leases.run(RECOMPUTE_LEASE, { waitMs: 0 }, () => recomputeHoldingLease(o));
+	} catch (error) {
+		if (error instanceof LeaseBusyError && !(error instanceof RecomputeBusyError)) throw new RecomputeBusyError();
+		throw error;
+	}
+}
+
+async function recomputeHoldingLease(o: RecomputeOptions): Promise<RunRecord> {
 	const { knex } = o;
-	// one holder per run, not per instance: two requests on the same instance must not both "hold" the lock
-	const holder = lockHolder(o.instance);
-	if (!(await tryAcquireLock(knex, RECOMPUTE_LOCK, holder, LEASE_MS))) throw new RecomputeBusyError();
-	// we hold the cluster's lock: a run still marked running was left by an instance that stopped (its lease lapsed)
+	// we hold the cluster's lease: a run still marked running was left by an instance that stopped (its lease lapsed)
 	await knex(RUNS_TABLE).where({ status: 'running' }).update({ status: 'failed', finished_at: Date.now(), error: 'abandoned: the instance running it stopped' });
 	const started = Date.now();
-	const heartbeat = setInterval(() => void renewLock(knex, RECOMPUTE_LOCK, holder, LEASE_MS).catch(() => undefined), LEASE_MS / 4);
 	const runId = await insertRun(knex, { kind: 'full', trigger: o.trigger, status: 'running', instance: o.instance, started_at: started, as_of: o.asOfMs });
 	try {
 		const scope: EngineScope = { knex, mapping: o.mapping, settings: o.settings, asOfMs: o.asOfMs };
@@ -89,9 +97,6 @@ export async function runFullRecompute(o: RecomputeOptions): Promise<RunRecord> 
 			.update({ status: 'failed', finished_at: Date.now(), duration_ms: Date.now() - started, error: error instanceof Error ? error.message : String(error) })
 			.catch(() => undefined);
 		throw error;
-	} finally {
-		clearInterval(heartbeat);
-		await releaseLock(knex, RECOMPUTE_LOCK, holder).catch(() => undefined);
 	}
 }
 

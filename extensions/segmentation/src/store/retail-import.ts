@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import type { Mapping } from '../core/mapping.ts';
 import { retailCategory, type RetailInvoice } from '../core/retail.ts';
 import { BaseWriter } from './base-writer.ts';
+import { enqueueIfInstalled } from './change-queue.ts';
 import { bulkInsert, maxId, syncSerial } from './bulk-insert.ts';
 
 /** Interest lifetimes for the categories the importer derives from product descriptions. */
@@ -90,6 +91,8 @@ export async function importRetailInvoices(knex: Knex, mapping: Mapping, invoice
 			[{ name: i.id, pg: 'integer' }, { name: i.deal, pg: 'integer' }, { name: i.product, pg: 'integer' }, { name: i.quantity, pg: 'integer' }, { name: i.price, pg: 'numeric' }],
 			newItems,
 		);
+		// the running product picks these clients up from the change queue (scores, tags, segments)
+		await enqueueIfInstalled(trx, newDeals.map((deal) => deal[1]));
 	});
 	for (const t of [c.table, d.table, i.table, p.table]) await syncSerial(knex, t);
 	return { clientsCreated: newClients.length, dealsCreated: newDeals.length, itemsCreated: newItems.length, productsCreated: newProducts.length, dealsAlreadyThere };

@@ -1,26 +1,23 @@
 // Segment membership, set-based. One code path for every case — a change batch of a few clients against every
 // active segment, or one segment over the whole base: evaluate the rules restricted to those clients ("hits"),
-// insert the new members, delete the leavers, and record an event for each enter and exit in the same transaction.
-// On PostgreSQL it is one statement (data-modifying CTEs), so two instances re-qualifying the same client can't both
-// insert or both delete: the unique (segment, client) index and DELETE … RETURNING give each change exactly one
-// event (present members are skipped by that index, not by an anti-join against the table being written, which a
-// nested-loop plan would re-scan row by row). SQLite has a single writer: the same steps as consecutive statements over a temporary hits table.
+// insert the new members, delete the leavers, record an event for each enter and exit, move the counts — in one
+// transaction (the caller's, when handed one). How members and events are written is per database
+// (dialects/*.ts): on PostgreSQL the events come from INSERT … ON CONFLICT DO NOTHING RETURNING and DELETE …
+// RETURNING, so two instances re-qualifying the same client log each change exactly once; SQLite has one writer.
+// The SQL is in queries/segments.ts.
 import type { Knex } from 'knex';
 import { SEGMENT_NAMES } from '../core/base-names.ts';
 import type { Mapping } from '../core/mapping.ts';
-import { dialectOf } from './sql-dialect.ts';
-import { andRestricted, clientIdRanges, q, rows, type ClientRestriction } from './restriction.ts';
+import { dialectOf } from './dialects/index.ts';
+import { baseTables, type BaseTables } from './queries/base-tables.ts';
+import { HITS, hitsQuery, leadSourcesQuery, leavingCondition, memberCountDeltaQuery, type CompiledSegment } from './queries/segments.ts';
+import { ident, raw, run, sql } from './queries/sql.ts';
+import { forEachClientRange, rows, type ClientRestriction } from './restriction.ts';
 import { EVENTS_TABLE, SNAPSHOTS_TABLE } from './tables.ts';
 
-const N = SEGMENT_NAMES;
-/** Clients per transaction when a whole segment is refreshed on SQLite (Directus shares its one connection). */
-const SQLITE_CHUNK = 50_000;
+export type { CompiledSegment } from './queries/segments.ts';
 
-/** A segment's rule compiled to a boolean SQL expression over the client row aliased `c`. */
-export interface CompiledSegment {
-	id: number;
-	where: { sql: string; bindings: unknown[] };
-}
+const N = SEGMENT_NAMES;
 
 export interface MembershipScope {
 	knex: Knex;
@@ -33,101 +30,41 @@ export interface MembershipScope {
 
 export type MembershipDelta = Map<number, { entered: number; left: number }>;
 
-function segmentId(id: number): string {
-	if (!Number.isSafeInteger(id)) throw new Error(`Bad segment id ${id}`);
-	return String(id);
-}
-
-function hitsSelect(scope: MembershipScope, segments: CompiledSegment[], only: ClientRestriction): { sql: string; bindings: unknown[] } {
-	const client = q(scope.mapping.client_collection);
-	const parts = segments.map((s) => `SELECT ${segmentId(s.id)} AS segment_id, c.${q('id')} AS client_id FROM ${client} c WHERE (${s.where.sql})${andRestricted(`c.${q('id')}`, only)}`);
-	return { sql: parts.join('\nUNION ALL\n'), bindings: segments.flatMap((s) => s.where.bindings) };
-}
-
 /** Re-evaluates the clients (or all) against these segments; returns who entered and left, per segment. */
 export async function requalify(scope: MembershipScope, segments: CompiledSegment[], only: ClientRestriction): Promise<MembershipDelta> {
 	const delta: MembershipDelta = new Map();
 	if (segments.length === 0 || (only && 'ids' in only && only.ids.length === 0)) return delta;
 	const d = dialectOf(scope.knex);
-	const hits = hitsSelect(scope, segments, only);
-	const at = d.instant(scope.atMs);
-	const members = q(N.members);
-	const inSegments = `m.${q('segment')} IN (${segments.map((s) => segmentId(s.id)).join(',')})${andRestricted(`m.${q('client')}`, only)}`;
+	const t = baseTables(scope.mapping);
+	const change = { atMs: scope.atMs, cause: scope.cause };
 	await scope.knex.transaction(async (trx) => {
-		let counts: Record<string, unknown>[];
-		if (d.pg) {
-			// a whole-base refresh: the hits in a temporary table with statistics, so the leavers' anti-join is a hash
-			// join (a CTE's row estimate can be far off, and a nested loop over it is quadratic); a change batch is small
-			const full = only === null;
-			if (full) {
-				await trx.raw(`CREATE TEMP TABLE hits ON COMMIT DROP AS ${hits.sql}`, hits.bindings as Knex.RawBinding[]);
-				await trx.raw('ANALYZE hits');
-			}
-			counts = rows(
-				await trx.raw(
-					`WITH ${full ? '' : `hits AS MATERIALIZED (${hits.sql}),`}
-					ins AS (
-						INSERT INTO ${members} (${q('segment')}, ${q('client')}, ${q('entered_at')})
-						SELECT h.segment_id, h.client_id, ${at.sql} FROM hits h
-						ON CONFLICT (${q('segment')}, ${q('client')}) DO NOTHING
-						RETURNING ${q('segment')} AS segment_id, ${q('client')} AS client_id
-					),
-					del AS (
-						DELETE FROM ${members} m WHERE ${inSegments}
-							AND NOT EXISTS (SELECT 1 FROM hits h WHERE h.segment_id = m.${q('segment')} AND h.client_id = m.${q('client')})
-						RETURNING m.${q('segment')} AS segment_id, m.${q('client')} AS client_id
-					),
-					changes AS (SELECT segment_id, client_id, 'entered' AS event FROM ins UNION ALL SELECT segment_id, client_id, 'left' FROM del),
-					logged AS (INSERT INTO ${EVENTS_TABLE} (segment_id, client_id, event, at, cause) SELECT segment_id, client_id, event, ?, ? FROM changes)
-					SELECT segment_id, SUM(CASE WHEN event = 'entered' THEN 1 ELSE 0 END) AS entered, SUM(CASE WHEN event = 'left' THEN 1 ELSE 0 END) AS left_
-					FROM changes GROUP BY segment_id`,
-					[...(full ? [] : hits.bindings), at.binding, scope.atMs, scope.cause] as Knex.RawBinding[],
-				),
-			);
-		} else {
-			await trx.raw(`CREATE TEMP TABLE IF NOT EXISTS segmentation_hits (segment_id INTEGER NOT NULL, client_id INTEGER NOT NULL, PRIMARY KEY (segment_id, client_id))`);
-			await trx.raw(`DELETE FROM temp.segmentation_hits`);
-			await trx.raw(`INSERT INTO temp.segmentation_hits (segment_id, client_id) ${hits.sql}`, hits.bindings);
-			const last = Number(rows(await trx.raw(`SELECT COALESCE(MAX(id), 0) AS last FROM ${EVENTS_TABLE}`))[0]?.['last'] ?? 0);
-			const newcomers = `FROM temp.segmentation_hits h WHERE NOT EXISTS (SELECT 1 FROM ${members} m WHERE m.${q('segment')} = h.segment_id AND m.${q('client')} = h.client_id)`;
-			const leavers = `FROM ${members} m WHERE ${inSegments} AND NOT EXISTS (SELECT 1 FROM temp.segmentation_hits h WHERE h.segment_id = m.${q('segment')} AND h.client_id = m.${q('client')})`;
-			await trx.raw(`INSERT INTO ${EVENTS_TABLE} (segment_id, client_id, event, at, cause) SELECT h.segment_id, h.client_id, 'entered', ?, ? ${newcomers}`, [scope.atMs, scope.cause]);
-			await trx.raw(`INSERT INTO ${members} (${q('segment')}, ${q('client')}, ${q('entered_at')}) SELECT h.segment_id, h.client_id, ${at.sql} ${newcomers}`, [at.binding]);
-			await trx.raw(`INSERT INTO ${EVENTS_TABLE} (segment_id, client_id, event, at, cause) SELECT m.${q('segment')}, m.${q('client')}, 'left', ?, ? ${leavers}`, [scope.atMs, scope.cause]);
-			await trx.raw(`DELETE FROM ${members} WHERE ${q('id')} IN (SELECT m.${q('id')} ${leavers})`);
-			await trx.raw(`DELETE FROM temp.segmentation_hits`);
-			counts = rows(
-				await trx.raw(
-					`SELECT segment_id, SUM(CASE WHEN event = 'entered' THEN 1 ELSE 0 END) AS entered, SUM(CASE WHEN event = 'left' THEN 1 ELSE 0 END) AS left_
-					FROM ${EVENTS_TABLE} WHERE id > ? GROUP BY segment_id`,
-					[last],
-				),
-			);
-		}
-		for (const row of counts) {
-			const change = { entered: Number(row['entered']), left: Number(row['left_']) };
-			delta.set(Number(row['segment_id']), change);
-			// relative, so concurrent batches on other instances add up (a full refresh sets the exact count)
-			if (change.entered !== change.left) {
-				await trx(N.segments).where({ id: Number(row['segment_id']) }).update({ member_count: trx.raw('COALESCE(??, 0) + ?', ['member_count', change.entered - change.left]) });
-			}
-		}
+		const hits = await d.holdSet(trx, HITS, hitsQuery(t, d, segments, only), only === null);
+		const entered = await d.enterMembers(trx, t, hits.source, change);
+		const left = await d.leaveMembers(trx, t, leavingCondition(t, segments, only, hits.source), change);
+		await hits.release();
+		for (const id of new Set([...entered.keys(), ...left.keys()])) delta.set(id, { entered: entered.get(id) ?? 0, left: left.get(id) ?? 0 });
+		await addToMemberCounts(trx, t, delta);
 	});
 	return delta;
 }
 
+/** Moves the stored counts by the deltas, in one statement: relative, so concurrent batches on other instances add
+ *  up (a full refresh sets the exact count). */
+async function addToMemberCounts(knex: Knex, t: BaseTables, delta: MembershipDelta): Promise<void> {
+	const moved = [...delta].filter(([, c]) => c.entered !== c.left);
+	if (moved.length === 0) return;
+	await run(knex, memberCountDeltaQuery(t, moved.map(([id, c]) => ({ id, by: c.entered - c.left }))));
+}
+
 /** Full rebuild of one segment over the whole base; sets its exact count, computed_at and today's snapshot. */
 export async function refreshSegment(scope: MembershipScope, segment: CompiledSegment): Promise<{ entered: number; left: number; member_count: number }> {
-	const d = dialectOf(scope.knex);
 	let entered = 0;
 	let left = 0;
-	const add = (delta: MembershipDelta) => {
-		const change = delta.get(segment.id);
+	await forEachClientRange(scope.knex, scope.mapping, dialectOf(scope.knex).passChunk, async (only) => {
+		const change = (await requalify(scope, [segment], only)).get(segment.id);
 		entered += change?.entered ?? 0;
 		left += change?.left ?? 0;
-	};
-	if (d.pg) add(await requalify(scope, [segment], null));
-	else for (const range of (await clientIdRanges(scope.knex, scope.mapping, SQLITE_CHUNK)).ranges) add(await requalify(scope, [segment], { range }));
+	});
 	const member_count = await recountMembers(scope.knex, segment.id, scope.atMs);
 	await writeSnapshot(scope.knex, segment.id, member_count, scope.atMs);
 	return { entered, left, member_count };
@@ -141,13 +78,11 @@ export async function refreshSegment(scope: MembershipScope, segment: CompiledSe
 export async function recountMembers(knex: Knex, segment: number, computedAtMs?: number): Promise<number> {
 	const d = dialectOf(knex);
 	return knex.transaction(async (trx) => {
-		const lock = trx(N.segments).where({ id: segment }).first('id');
-		if (d.pg) lock.forUpdate();
-		await lock;
+		await d.forUpdate(trx(N.segments).where({ id: segment }).first('id'));
 		const member_count = await countMembers(trx, segment);
 		await trx(N.segments)
 			.where({ id: segment })
-			.update({ member_count, ...(computedAtMs === undefined ? {} : { computed_at: trx.raw(d.fromMs('?'), [computedAtMs]) }) });
+			.update({ member_count, ...(computedAtMs === undefined ? {} : { computed_at: raw(trx, d.fromMs(sql`${computedAtMs}`)) }) });
 		return member_count;
 	});
 }
@@ -192,14 +127,7 @@ export async function listSnapshots(knex: Knex, segment: number, fromDay?: strin
 export async function leadSourceBreakdown(knex: Knex, mapping: Mapping, segment: number): Promise<{ base_total: number; segment_total: number; sources: Array<{ lead_source: string | null; base: number; segment: number; base_share: number; segment_share: number }> }> {
 	const field = mapping.client_lead_source_field;
 	if (!field) throw new Error('no lead source field is mapped (client_lead_source_field)');
-	const result = rows(
-		await knex.raw(
-			`SELECT c.${q(field)} AS lead_source, COUNT(*) AS base, COUNT(m.${q('client')}) AS segment
-			FROM ${q(mapping.client_collection)} c LEFT JOIN ${q(N.members)} m ON m.${q('client')} = c.${q('id')} AND m.${q('segment')} = ?
-			GROUP BY c.${q(field)} ORDER BY COUNT(m.${q('client')}) DESC, COUNT(*) DESC`,
-			[segment],
-		),
-	);
+	const result = rows(await run(knex, leadSourcesQuery(baseTables(mapping), ident(field), segment)));
 	const base_total = result.reduce((sum, r) => sum + Number(r['base']), 0);
 	const segment_total = result.reduce((sum, r) => sum + Number(r['segment']), 0);
 	const share = (n: number, total: number) => (total ? Math.round((n / total) * 10_000) / 10_000 : 0);

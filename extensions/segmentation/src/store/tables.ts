@@ -9,6 +9,8 @@ export const RUNS_TABLE = 'segmentation_runs';
 export const STAGE_TABLE = 'segmentation_score_stage';
 export const EVENTS_TABLE = 'segmentation_segment_events';
 export const SNAPSHOTS_TABLE = 'segmentation_segment_snapshots';
+export const CHANGES_TABLE = 'segmentation_changes';
+export const JOBS_TABLE = 'segmentation_jobs';
 
 async function createIfMissing(knex: Knex, table: string, build: (t: Knex.CreateTableBuilder) => void): Promise<void> {
 	if (await knex.schema.hasTable(table)) return;
@@ -86,6 +88,25 @@ export async function ensureBookkeepingTables(knex: Knex): Promise<void> {
 		t.integer('member_count').notNullable();
 		t.bigInteger('taken_at').notNullable();
 		t.unique(['segment_id', 'day']);
+	});
+	// the durable change queue: clients whose data changed, written in the saving transaction (or by any writer
+	// outside Directus), removed in the transaction that processed them; client_id NULL asks for a whole-base pass
+	await createIfMissing(knex, CHANGES_TABLE, (t) => {
+		t.bigIncrements('id');
+		t.bigInteger('client_id');
+		t.bigInteger('enqueued_at'); // epoch ms; optional for writers outside Directus
+		t.integer('attempts').notNullable().defaultTo(0);
+		t.bigInteger('not_before').notNullable().defaultTo(0);
+		t.index(['not_before', 'id']);
+	});
+	// the scheduler's jobs: the last due time each one ran for (a missed run is caught up), once per cluster
+	await createIfMissing(knex, JOBS_TABLE, (t) => {
+		t.string('name', 64).primary();
+		t.bigInteger('last_due_at').notNullable();
+		t.bigInteger('last_started_at');
+		t.bigInteger('last_finished_at');
+		t.string('last_status', 16); // running | succeeded | failed | skipped
+		t.text('last_error');
 	});
 	// scratch data, rebuilt by every run: no write-ahead log needed on PostgreSQL
 	if (isPostgres(knex)) {

@@ -6,12 +6,10 @@ import { checkMapping, mappingFromRow } from '../../core/mapping.ts';
 import { assertSegmentationAccess, type Accountability } from '../access.ts';
 import type { DirectusContext } from '../context.ts';
 import { readCheckedMapping } from '../settings.ts';
-import { installState } from '../state.ts';
 import { SCHEMA_VERSION } from '../install/install.ts';
 import { countBase } from '../../store/base-counts.ts';
 import { listRuns, RecomputeBusyError } from '../../store/recompute.ts';
-import { engineRuntime } from '../engine/runtime.ts';
-import { mountNaiveBaseline } from './naive-baseline.ts';
+import { segmentationFor } from '../segmentation.ts';
 import { mountSegmentRoutes } from './segments.ts';
 import { InvalidRequestError, RecomputeBusyHttpError } from '../errors.ts';
 import { z } from 'zod';
@@ -35,6 +33,7 @@ export default defineEndpoint({
 	id: 'segmentation',
 	handler: (router: Router, endpointContext) => {
 		const ctx = endpointContext as unknown as DirectusContext;
+		const root = segmentationFor(ctx);
 		/** Every route: access first (endpoints are public otherwise), errors to Directus's handler. */
 		const route = (handler: Handler) => async (req: Request, res: Response, next: NextFunction) => {
 			try {
@@ -50,17 +49,18 @@ export default defineEndpoint({
 		router.get(
 			'/status',
 			route(async () => {
-				const mapping = installState.report ? await readCheckedMapping(ctx) : null;
+				const { report, error } = root.installStatus;
+				const mapping = report ? await readCheckedMapping(ctx) : null;
 				return {
 					data: {
-						installed: installState.report !== null,
-						schema_version: installState.report?.schemaVersion ?? null,
+						installed: report !== null,
+						schema_version: report?.schemaVersion ?? null,
 						expected_schema_version: SCHEMA_VERSION,
-						install_error: installState.error,
+						install_error: error,
 						mapping: mapping ? (mapping.ok ? { ok: true, errors: [], ...mapping.mapping } : { ok: false, errors: mapping.errors }) : null,
 						counts: mapping?.ok ? await countBase(ctx.database, mapping.mapping) : null,
-						// this instance's change queue (each instance drains the changes saved through it)
-						queue: engineRuntime(ctx).queue.stats(),
+						// the cluster's change queue, and whether this instance is draining it
+						queue: report ? await root.pipeline.stats() : null,
 					},
 				};
 			}),
@@ -74,7 +74,7 @@ export default defineEndpoint({
 				if (!body.success) throw new InvalidRequestError({ errors: body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`) });
 				const asOfMs = body.data.as_of ? new Date(body.data.as_of).getTime() : Date.now();
 				try {
-					return { data: await engineRuntime(ctx).recompute('endpoint', asOfMs) };
+					return { data: await root.fullPass.run('endpoint', asOfMs) };
 				} catch (error) {
 					if (error instanceof RecomputeBusyError) throw new RecomputeBusyHttpError();
 					throw error;
@@ -91,11 +91,7 @@ export default defineEndpoint({
 			}),
 		);
 
-		if (ctx.env['SEGMENTATION_BENCH'] === true || ctx.env['SEGMENTATION_BENCH'] === 'true') {
-			mountNaiveBaseline(router, ctx, (req) => assertSegmentationAccess(ctx, (req as { accountability?: Accountability }).accountability));
-		}
-
-		mountSegmentRoutes(router, ctx, route);
+		mountSegmentRoutes(router, ctx, root.segments, route);
 
 		// Checks a proposed mapping against the live schema without saving it.
 		router.post(

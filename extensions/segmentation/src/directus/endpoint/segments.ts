@@ -6,10 +6,9 @@ import { SEGMENT_NAMES } from '../../core/base-names.ts';
 import { leadSourceBreakdown, listActiveSegments, listEvents, listSnapshots } from '../../store/segments.ts';
 import type { Accountability } from '../access.ts';
 import type { DirectusContext } from '../context.ts';
-import { engineRuntime } from '../engine/runtime.ts';
 import { InvalidRequestError, InvalidSegmentError, NotFoundSegmentError, SegmentsBusyHttpError } from '../errors.ts';
 import { seedSegmentLibrary, seedTagTemplates } from '../install/segment-library.ts';
-import { SegmentsBusyError } from '../segments/runtime.ts';
+import { SegmentsBusyError, type SegmentService } from '../segments/segment-service.ts';
 import { requireMapping } from '../settings.ts';
 
 type Handler = (req: Request & { accountability?: Accountability }, res: Response) => Promise<unknown>;
@@ -34,8 +33,8 @@ function parse<T>(schema: z.ZodType<T>, input: unknown, where: string): T {
 	return result.data;
 }
 
-export function mountSegmentRoutes(router: Router, ctx: DirectusContext, route: Route): void {
-	const segments = () => engineRuntime(ctx).segments;
+export function mountSegmentRoutes(router: Router, ctx: DirectusContext, service: SegmentService, route: Route): void {
+	const segments = () => service;
 	const existing = async (req: Request) => {
 		const { id } = parse(idParam, req.params, 'id');
 		const row = await ctx.database(SEGMENT_NAMES.segments).where({ id }).first('id', 'name', 'kind', 'is_active', 'member_count');

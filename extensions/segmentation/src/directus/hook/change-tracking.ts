@@ -1,13 +1,20 @@
-// Which clients a saved item touches, so the change queue can re-score, re-tag and re-qualify exactly them.
-// Before an update or delete the current owners are noted inside the saving transaction (a deal may move to another
-// client, or vanish); after the commit they and the new owners are queued.
+// Which clients a saved item touches, written to the durable change queue by the filter hooks, so a committed
+// change is never lost (the pipeline drains the queue after the commit, and again after a restart). A create's
+// filter runs inside the saving transaction: its row commits with the item. Directus 12 runs update and delete
+// filters before their transaction opens (unless the save is nested in another one): their rows commit first —
+// a crash after the change still leaves them — and the action after the commit queues the same clients again, in
+// case the pipeline took the early rows before the change was visible. Before an update or delete the current
+// owners are read (a deal may move to another client, or vanish) and queued with the new owner the payload names.
+// What no filter can know — the id of a client created in the save, a deal created under such a client — is queued
+// by the action.
 import type { Knex } from 'knex';
 import { SEGMENT_NAMES } from '../../core/base-names.ts';
 import type { Mapping } from '../../core/mapping.ts';
-import type { ChangeQueue } from '../engine/change-queue.ts';
+import { enqueueClients } from '../../store/change-queue.ts';
 import { PendingNotes } from './pending-notes.ts';
 
 type Tracked = 'client' | 'deal' | 'item' | 'clientTag';
+type Payload = Record<string, unknown>;
 
 function trackedKind(m: Mapping, collection: string | undefined): Tracked | null {
 	if (collection === m.client_collection) return 'client';
@@ -19,11 +26,30 @@ function trackedKind(m: Mapping, collection: string | undefined): Tracked | null
 
 const numericKeys = (keys: unknown[] | undefined): number[] => (keys ?? []).map(Number).filter((k) => Number.isSafeInteger(k));
 
+/** The field of a payload that names the owner (deal → client, item → deal, client tag → client). */
+function ownerField(m: Mapping, kind: Tracked): string | null {
+	if (kind === 'deal') return m.deal_client_field;
+	if (kind === 'item') return m.item_deal_field;
+	if (kind === 'clientTag') return 'client';
+	return null;
+}
+
+/**
+ * The key a relational payload value names: an id, or a nested object's id. `undefined` when the value names an
+ * item that does not exist yet (a nested create: its key is known only after the commit).
+ */
+function referencedKey(value: unknown): number | null | undefined {
+	if (value === null) return null;
+	if (typeof value === 'object') return referencedKey((value as Payload)['id'] ?? undefined);
+	const key = Number(value);
+	return value !== undefined && value !== '' && Number.isSafeInteger(key) ? key : undefined;
+}
+
 /** Clients owning these items now (deal → client, item → deal → client, client tag → client). */
 async function ownersOf(knex: Knex, m: Mapping, kind: Tracked, keys: number[]): Promise<number[]> {
 	if (!keys.length) return [];
-	let rows: Array<{ client: unknown }>;
 	if (kind === 'client') return keys;
+	let rows: Array<{ client: unknown }>;
 	if (kind === 'deal') rows = await knex(m.deal_collection).whereIn('id', keys).whereNotNull(m.deal_client_field).distinct(`${m.deal_client_field} as client`);
 	else if (kind === 'item') {
 		rows = await knex(`${m.item_collection} as i`)
@@ -35,29 +61,63 @@ async function ownersOf(knex: Knex, m: Mapping, kind: Tracked, keys: number[]): 
 	return rows.map((r) => Number(r.client));
 }
 
-export class ChangeTracker {
-	private readonly queue: ChangeQueue;
-	private readonly ownersBefore = new PendingNotes<number[]>();
+/** Whether the payload's owner is created with it (its key exists only after the commit). */
+function ownerCreatedWith(m: Mapping, kind: Tracked, payload: Payload): boolean {
+	const field = ownerField(m, kind);
+	return field !== null && field in payload && referencedKey(payload[field]) === undefined;
+}
 
-	constructor(queue: ChangeQueue) {
-		this.queue = queue;
+/** The clients a payload's owner field names (a deal named by an item resolves to its client). */
+async function ownersNamed(knex: Knex, m: Mapping, kind: Tracked, payload: Payload): Promise<number[]> {
+	const field = ownerField(m, kind);
+	const key = field && field in payload ? referencedKey(payload[field]) : null;
+	if (key === null || key === undefined) return [];
+	return kind === 'item' ? ownersOf(knex, m, 'deal', [key]) : [key];
+}
+
+/** The same save's filter and action (Directus sorts the keys in between). */
+const noteKey = (collection: string | undefined, keys: unknown[] | undefined) => `${collection}:${JSON.stringify((keys ?? []).map(String).sort())}`;
+
+export class ChangeTracker {
+	/** Clients queued by a filter that ran outside the save's transaction: queued again after the commit. */
+	private readonly queuedEarly = new PendingNotes<number[]>();
+
+	private async enqueueBefore(knex: Knex, collection: string | undefined, keys: unknown[], clients: number[]): Promise<void> {
+		await enqueueClients(knex, clients);
+		if (!knex.isTransaction && clients.length) this.queuedEarly.put(noteKey(collection, keys), clients);
 	}
 
-	/** Filter time (inside the transaction): who owns the items about to change or go. */
-	async noteBefore(knex: Knex, m: Mapping, collection: string | undefined, keys: unknown[] | undefined): Promise<void> {
+	/** Filter of a create, in its transaction: the client the new item belongs to, when the payload names it. */
+	async beforeCreate(trx: Knex, m: Mapping, collection: string | undefined, payload: Payload): Promise<void> {
+		const kind = trackedKind(m, collection);
+		if (!kind || kind === 'client') return;
+		await enqueueClients(trx, await ownersNamed(trx, m, kind, payload));
+	}
+
+	/** Filter of an update: the owners before and the owner the payload moves it to. */
+	async beforeUpdate(trx: Knex, m: Mapping, collection: string | undefined, keys: unknown[] | undefined, payload: Payload): Promise<void> {
+		const kind = trackedKind(m, collection);
+		if (!kind || !keys?.length) return;
+		const before = await ownersOf(trx, m, kind, numericKeys(keys));
+		await this.enqueueBefore(trx, collection, keys, [...before, ...(await ownersNamed(trx, m, kind, payload))]);
+	}
+
+	/** Filter of a delete: the owners of what goes (a deleted client leaves through the guards). */
+	async beforeDelete(trx: Knex, m: Mapping, collection: string | undefined, keys: unknown[] | undefined): Promise<void> {
 		const kind = trackedKind(m, collection);
 		if (!kind || kind === 'client' || !keys?.length) return;
-		this.ownersBefore.put(`${collection}:${JSON.stringify(keys)}`, await ownersOf(knex, m, kind, numericKeys(keys)));
+		await this.enqueueBefore(trx, collection, keys, await ownersOf(trx, m, kind, numericKeys(keys)));
 	}
 
-	/** After the commit: queue the owners noted before and the owners now. */
-	async after(knex: Knex, m: Mapping, event: 'create' | 'update' | 'delete', collection: string | undefined, keys: unknown[] | undefined): Promise<void> {
+	/** Action after the commit: what the transaction could not name — a new client's id, an owner created with the
+	 *  item. Returns whether this collection is tracked (the caller then wakes the pipeline). */
+	async afterCommit(knex: Knex, m: Mapping, event: 'create' | 'update' | 'delete', collection: string | undefined, keys: unknown[], payload: Payload | undefined): Promise<boolean> {
 		const kind = trackedKind(m, collection);
-		if (!kind) return;
-		this.queue.enqueueClients(this.ownersBefore.take(`${collection}:${JSON.stringify(keys)}`) ?? []);
-		if (event === 'delete') return;
-		// a deal is resolved to its client in the queue's own batch query (bulk imports create thousands)
-		if (kind === 'deal') this.queue.enqueueDeals(numericKeys(keys));
-		else this.queue.enqueueClients(await ownersOf(knex, m, kind, numericKeys(keys)));
+		if (!kind) return false;
+		const early = event === 'create' ? [] : (this.queuedEarly.take(noteKey(collection, keys)) ?? []);
+		const unknownOwner = event !== 'delete' && (kind === 'client' ? event === 'create' : ownerCreatedWith(m, kind, payload ?? {}));
+		const now = unknownOwner ? await ownersOf(knex, m, kind, numericKeys(keys)) : [];
+		await enqueueClients(knex, [...early, ...now]);
+		return true;
 	}
 }

@@ -7,10 +7,9 @@ import { checkSegmentPayload, COMPUTED_SEGMENT_FIELDS } from '../../core/segment
 import { parseRule } from '../../core/rule.ts';
 import { membershipsOf, recordMembershipChanges } from '../../store/segments.ts';
 import type { DirectusContext } from '../context.ts';
-import type { EngineRuntime } from '../engine/runtime.ts';
-import { SegmentsBusyError } from '../segments/runtime.ts';
 import { InvalidSegmentError } from '../errors.ts';
-import { currentMapping } from '../mapping-cache.ts';
+import type { MappingCache } from '../mapping-cache.ts';
+import { SegmentsBusyError, type SegmentService } from '../segments/segment-service.ts';
 import { PendingNotes } from './pending-notes.ts';
 
 type Payload = Record<string, unknown>;
@@ -18,13 +17,16 @@ const N = SEGMENT_NAMES;
 const RULE_KEYS = ['rule', 'kind', 'is_active'];
 
 export class SegmentGuards {
-	private readonly ctx: DirectusContext;
-	private readonly engine: EngineRuntime;
 	private readonly membersBefore = new PendingNotes<Array<{ segment: number; client: number }>>();
 
-	constructor(ctx: DirectusContext, engine: EngineRuntime) {
+	private readonly ctx: DirectusContext;
+	private readonly segments: SegmentService;
+	private readonly mapping: MappingCache;
+
+	constructor(ctx: DirectusContext, segments: SegmentService, mapping: MappingCache) {
 		this.ctx = ctx;
-		this.engine = engine;
+		this.segments = segments;
+		this.mapping = mapping;
 	}
 
 	/** segments create/update: computed fields dropped, fields and rule checked (400 naming each problem). */
@@ -34,7 +36,7 @@ export class SegmentGuards {
 		const errors = new Set<string>();
 		for (const saved of savedRows) for (const e of checkSegmentPayload(clean, saved ?? null)) errors.add(e);
 		if ('rule' in clean && clean['rule'] !== null && clean['rule'] !== '') {
-			const mapping = await currentMapping(this.ctx, knex);
+			const mapping = await this.mapping.current(knex);
 			if (mapping) {
 				const parsed = parseRule(clean['rule'], await this.ctx.getSchema({ database: knex }), mapping.client_collection);
 				if (!parsed.ok) for (const e of parsed.errors) errors.add(e);
@@ -46,7 +48,7 @@ export class SegmentGuards {
 
 	/** After a segment save: this instance re-reads active rules; a new or changed active rule refreshes it. */
 	afterSegmentSaved(event: 'create' | 'update' | 'delete', keys: unknown[], payload: Payload | undefined): void {
-		this.engine.segments.forget();
+		this.segments.forget();
 		if (event === 'delete' || !payload || !RULE_KEYS.some((key) => key in payload)) return;
 		void this.refreshSoon(keys.map(Number), event);
 	}
@@ -56,19 +58,13 @@ export class SegmentGuards {
 		// active dynamic: follows the new rule now; a new static one with a rule is filled from it once
 		const due = rows.filter((r) => r['rule'] !== null && (r['kind'] === 'dynamic' ? Boolean(r['is_active']) : event === 'create')).map((r) => Number(r['id']));
 		if (!due.length) return;
-		for (let attempt = 0; attempt < 8; attempt++) {
-			try {
-				await this.engine.segments.refresh(due, 'rule');
-				return;
-			} catch (error) {
-				if (!(error instanceof SegmentsBusyError)) {
-					this.ctx.logger.error(`[segmentation] refreshing segment(s) ${due.join(', ')} after a save failed: ${(error as Error).message}`);
-					return;
-				}
-				await new Promise((r) => setTimeout(r, 1000));
-			}
+		try {
+			// a refresh running elsewhere (the daily job, another save) is waited for, up to a minute
+			await this.segments.refresh(due, 'rule', Date.now(), 60_000);
+		} catch (error) {
+			if (error instanceof SegmentsBusyError) this.ctx.logger.warn(`[segmentation] segment(s) ${due.join(', ')} not refreshed after a save: the cluster stayed busy; the next refresh catches up`);
+			else this.ctx.logger.error(`[segmentation] refreshing segment(s) ${due.join(', ')} after a save failed: ${(error as Error).message}`);
 		}
-		this.ctx.logger.warn(`[segmentation] segment(s) ${due.join(', ')} not refreshed after a save: the cluster stayed busy; the next refresh catches up`);
 	}
 
 	/** segment_members create: only static segments take hand-picked members; entered_at is the save time. */

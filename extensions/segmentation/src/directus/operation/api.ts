@@ -1,7 +1,7 @@
 // Flow operation "Recompute segmentation" (API side): a full recompute, once per cluster; $last gets the run.
 import { defineOperationApi } from '@directus/extensions-sdk';
 import type { DirectusContext } from '../context.ts';
-import { engineRuntime } from '../engine/runtime.ts';
+import { segmentationFor } from '../segmentation.ts';
 
 export default defineOperationApi<{ as_of?: string }>({
 	id: 'segmentation-recompute',
@@ -9,6 +9,6 @@ export default defineOperationApi<{ as_of?: string }>({
 		const ctx = operationContext as unknown as DirectusContext;
 		const asOfMs = as_of ? Date.parse(as_of) : Date.now();
 		if (Number.isNaN(asOfMs)) throw new Error(`as_of "${as_of}" is not a date (use 2011-12-10 or an ISO date-time)`);
-		return engineRuntime(ctx).recompute('flow', asOfMs);
+		return segmentationFor(ctx).fullPass.run('flow', asOfMs);
 	},
 });

@@ -1,0 +1,10 @@
+// The schema migrations in the order they apply. A new release appends one (next version, NNN- file); a shipped
+// migration never changes, since bases that already recorded its version will not run it again.
+import { baseMigration } from './001-base.ts';
+import { engineFieldsMigration } from './002-engine-fields.ts';
+import { tagsAndSegmentsMigration } from './003-tags-and-segments.ts';
+import type { Migration } from './migration.ts';
+
+export type { Migration } from './migration.ts';
+
+export const MIGRATIONS: readonly Migration[] = [baseMigration, engineFieldsMigration, tagsAndSegmentsMigration];

@@ -1,0 +1,153 @@
+// The change pipeline: drains the durable change queue (store/change-queue.ts) through an ordered list of steps —
+// re-score → auto tags → re-qualify (→ the Listmonk sync next) — in coalesced, set-based batches, each in one
+// transaction that also removes its queue rows. Woken right after a save commits (a 5 ms debounce coalesces a
+// burst), at start-up (what a crash or restart left), and by a cheap poll every few seconds (changes queued by
+// another instance or by a writer outside Directus). A whole-base request, or a first change before any full run
+// exists, runs the full pass instead.
+import type { Knex } from 'knex';
+import { claimBatch, deferFailed, deleteRows, dueBeyond, fullPassDue, hasDueChanges, queueStats, visibleRows, type QueueRows, type QueueStats } from '../../store/change-queue.ts';
+import { RecomputeBusyError } from '../../store/recompute.ts';
+import type { DirectusContext } from '../context.ts';
+import type { FullPass } from '../scoring/full-pass.ts';
+import type { Scoring } from '../scoring/scoring.ts';
+import type { PipelineStep } from './step.ts';
+
+const DEBOUNCE_MS = 5;
+const POLL_MS = 2000;
+/** Queue rows per batch (one transaction; a client queued twice counts once). */
+const BATCH_ROWS = 5000;
+/** More rows than this waiting (an import, a seed): one full pass instead of many batches. */
+const FULL_PASS_ROWS = 50_000;
+
+export class ChangePipeline {
+	private timer: ReturnType<typeof setTimeout> | null = null;
+	private poller: ReturnType<typeof setInterval> | null = null;
+	private draining: Promise<void> | null = null;
+	/** A kick arrived while a drain ran: drain again when it ends (its last claim may have missed the new rows). */
+	private kicked = false;
+	/** Not started yet, paused, or stopped: nothing is drained. */
+	private stopped = true;
+
+	private readonly ctx: DirectusContext;
+	private readonly scoring: Scoring;
+	private readonly fullPass: FullPass;
+	readonly steps: readonly PipelineStep[];
+
+	constructor(ctx: DirectusContext, scoring: Scoring, fullPass: FullPass, steps: readonly PipelineStep[]) {
+		this.ctx = ctx;
+		this.scoring = scoring;
+		this.fullPass = fullPass;
+		this.steps = steps;
+	}
+
+	private get knex(): Knex {
+		return this.ctx.database;
+	}
+
+	/** Starts draining what is queued and polling for what others queue. SEGMENTATION_CHANGES_PAUSED=true keeps
+	 *  changes queued, unprocessed (a bulk load, maintenance); the next start without it drains them. */
+	start(): void {
+		const paused = this.ctx.env['SEGMENTATION_CHANGES_PAUSED'];
+		if (paused === true || paused === 'true') {
+			this.stopped = true;
+			this.ctx.logger.warn('[segmentation] SEGMENTATION_CHANGES_PAUSED: changes are queued but not processed on this instance');
+			return;
+		}
+		this.stopped = false;
+		this.kick();
+		this.poller ??= setInterval(() => {
+			if (this.draining || this.timer) return;
+			hasDueChanges(this.knex)
+				.then((due) => due && this.kick())
+				.catch(() => undefined);
+		}, POLL_MS);
+		this.poller.unref?.();
+	}
+
+	async stop(): Promise<void> {
+		this.stopped = true;
+		if (this.poller) clearInterval(this.poller);
+		if (this.timer) clearTimeout(this.timer);
+		this.poller = this.timer = null;
+		await this.draining;
+	}
+
+	/** Something was queued (after a commit): drain soon. */
+	kick(): void {
+		if (this.stopped) return;
+		if (this.draining) {
+			this.kicked = true;
+			return;
+		}
+		if (this.timer) return;
+		this.timer = setTimeout(() => {
+			this.timer = null;
+			this.draining = this.drain()
+				.catch((error: Error) => this.ctx.logger.error(`[segmentation] change pipeline: ${error.message}`))
+				.finally(() => {
+					this.draining = null;
+					if (this.kicked) {
+						this.kicked = false;
+						this.kick();
+					}
+				});
+		}, DEBOUNCE_MS);
+	}
+
+	/** What is waiting (the whole cluster's queue) and whether this instance is draining. */
+	async stats(): Promise<QueueStats & { busy: boolean; pending_clients: number; pending_deals: number }> {
+		const stats = await queueStats(this.knex);
+		// pending_clients / pending_deals: the names benchmarks and older clients read
+		return { ...stats, busy: Boolean(this.timer || this.draining), pending_clients: stats.pending, pending_deals: 0 };
+	}
+
+	private async drain(): Promise<void> {
+		while (!this.stopped) {
+			const cutoffs = await this.scoring.lastCutoffs();
+			if (!cutoffs || (await fullPassDue(this.knex)) || (await dueBeyond(this.knex, FULL_PASS_ROWS))) {
+				if (!(await hasDueChanges(this.knex))) return;
+				// no full run yet (no cut-offs to score against), a whole-base request or a bulk load: one full pass
+				// covers every row visible now; rows committed during it stay for the next drain
+				if (!(await this.runFullPass(cutoffs ? 'queue' : 'first-run'))) return;
+				continue;
+			}
+			const scope = await this.scoring.scope(Date.now());
+			const work = await Promise.all(this.steps.map((step) => step.prepare({ mapping: scope.mapping, settings: scope.settings, cutoffs: cutoffs.cutoffs })));
+			let claimed: QueueRows | null = null;
+			try {
+				const done = await this.knex.transaction(async (trx) => {
+					const batch = await claimBatch(trx, BATCH_ROWS);
+					claimed = batch;
+					if (!batch.clientIds.length) return false;
+					const asOfMs = Date.now();
+					for (const run of work) await run({ trx, clientIds: batch.clientIds, asOfMs });
+					return true;
+				});
+				if (!done) return;
+			} catch (error) {
+				// the transaction rolled back: the rows are queued again, held back a little
+				const rows = claimed as QueueRows | null;
+				if (!rows?.rowIds.length) throw error;
+				const dropped = await deferFailed(this.knex, rows.rowIds, rows.attempts);
+				this.ctx.logger.error(
+					`[segmentation] processing ${rows.rowIds.length} changed clients failed (attempt ${rows.attempts + 1}${dropped ? '; given up: the next full recompute repairs them' : '; retried shortly'}): ${error instanceof Error ? error.message : error}`,
+				);
+			}
+		}
+	}
+
+	/** false: nothing more to do now (busy elsewhere, or failed and deferred). */
+	private async runFullPass(trigger: string): Promise<boolean> {
+		const visible = await visibleRows(this.knex);
+		try {
+			await this.fullPass.run(trigger);
+		} catch (error) {
+			if (error instanceof RecomputeBusyError) return false; // another instance is on it; the poll retries
+			const dropped = await deferFailed(this.knex, visible.rowIds, visible.attempts);
+			this.ctx.logger.error(`[segmentation] full pass for queued changes failed${dropped ? ' (given up)' : ' (retried shortly)'}: ${(error as Error).message}`);
+			return false;
+		}
+		await deleteRows(this.knex, visible.rowIds);
+		return true;
+	}
+}
