@@ -80,5 +80,5 @@ export default defineHook(({ init, filter, action, schedule }, hookContext) => {
 	action('items.delete', after('delete'));
 
 	// the scheduler's minute tick (jobs run once per cluster; a missed one is caught up at start-up)
-	schedule('* * * * *', () => root.scheduler.tick());
+	schedule('* * * * *', () => (root.installStatus.report ? root.scheduler.tick() : undefined));
 });

@@ -115,15 +115,16 @@ export class ChangePipeline {
 			const work = await Promise.all(this.steps.map((step) => step.prepare({ mapping: scope.mapping, settings: scope.settings, cutoffs: cutoffs.cutoffs })));
 			let claimed: QueueRows | null = null;
 			try {
-				const done = await this.knex.transaction(async (trx) => {
+				const full = await this.knex.transaction(async (trx) => {
 					const batch = await claimBatch(trx, BATCH_ROWS);
 					claimed = batch;
 					if (!batch.clientIds.length) return false;
 					const asOfMs = Date.now();
 					for (const run of work) await run({ trx, clientIds: batch.clientIds, asOfMs });
-					return true;
+					return batch.rowIds.length === BATCH_ROWS;
 				});
-				if (!done) return;
+				// a short batch took everything that was due: rows queued since woke us again (kick) or wait for the poll
+				if (!full) return;
 			} catch (error) {
 				// the transaction rolled back: the rows are queued again, held back a little
 				const rows = claimed as QueueRows | null;
