@@ -3,7 +3,7 @@
 // committed change is never lost; they are removed in the transaction that processed them, so a crash mid-batch
 // leaves them for the next drain. PostgreSQL claims with SKIP LOCKED, so instances drain side by side.
 import type { Knex } from 'knex';
-import { dialectOf, isPostgres } from './dialects/index.ts';
+import { isPostgres } from './dialects/index.ts';
 import { idList, rows } from './restriction.ts';
 import { CHANGES_TABLE } from './tables.ts';
 
@@ -31,12 +31,6 @@ export async function enqueueClients(knex: Knex, ids: Iterable<unknown>, atMs = 
 export async function enqueueIfInstalled(knex: Knex, ids: Iterable<unknown>): Promise<number> {
 	if (!(await knex.schema.hasTable(CHANGES_TABLE))) return 0;
 	return enqueueClients(knex, ids);
-}
-
-/** Queues the clients of a select of client ids, set-based (`sql` returns one column; identifiers already checked). */
-export async function enqueueClientsFrom(knex: Knex, sql: string, bindings: readonly unknown[], atMs = Date.now()): Promise<number> {
-	const result = await knex.raw(`INSERT INTO ${CHANGES_TABLE} (client_id, enqueued_at) SELECT DISTINCT x.client_id, ? FROM (${sql}) x WHERE x.client_id IS NOT NULL`, [atMs, ...bindings] as Knex.RawBinding[]);
-	return dialectOf(knex).affectedRows(result, knex);
 }
 
 /** Asks for one recompute of the whole base (bulk writers: cheaper than queueing every client). */
