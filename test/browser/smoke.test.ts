@@ -106,11 +106,14 @@ describe.skipIf(!haveChromium)('App smoke test (Chromium)', () => {
 		const rule = typeof saved.rule === 'string' ? JSON.parse(saved.rule) : saved.rule;
 		expect(JSON.stringify(rule)).toContain(`"_eq":"${top!['rfm_code']}"`);
 		await page.goto(`${d.url}/admin/content/segments/${saved.id}`);
+		const name = page.locator('.field').filter({ hasText: 'Name' }).locator('input').first();
 		const members = page.locator('.field').filter({ hasText: 'Members' }).locator('input').first();
-		// the count is written right after the save: reload until the form shows it
+		// the count is written right after the save: reload until the form shows it. While the item loads the form
+		// shows the field defaults (0 members), so a value counts only once the segment's own name is in the form.
 		await expect
 			.poll(async () => {
-				const shown = await members.inputValue().catch(() => '');
+				await expect.poll(() => name.inputValue().catch(() => ''), { timeout: 60_000 }).toBe('Top cell from the App');
+				const shown = await members.inputValue();
 				if (shown !== String(expected)) await page.reload();
 				return shown;
 			}, { timeout: 120_000, interval: 200 })

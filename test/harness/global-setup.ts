@@ -52,38 +52,49 @@ export default async function setup(project: TestProject) {
 	removeOrphans(root);
 	const workDir = mkdtempSync(join(root, `seg-test-${process.pid}-`));
 	mkdirSync(join(ROOT, 'test-results/logs'), { recursive: true });
-	await buildExtensionIfStale();
+	// the bootstrap doesn't need our extension: build it meanwhile (a fresh checkout has no dist yet)
+	const built = buildExtensionIfStale();
+	built.catch(() => undefined); // awaited below; not an unhandled rejection while the bootstrap runs
 	let started = Date.now();
 	let server: PgServer | null = null;
 	let config: HarnessConfig;
-	if (db === 'sqlite') {
-		const template = join(workDir, 'template.db');
-		await bootstrapDirectus({ ...baseTestEnv(workDir), DB_CLIENT: 'sqlite3', DB_FILENAME: template });
-		config = { db, workDir, sqliteTemplate: template, pg: null, installed: null, templateBootSeconds: (Date.now() - started) / 1000, installedTemplateSeconds: null };
-		if (buildInstalled) {
-			started = Date.now();
-			const installed = join(workDir, 'template-installed.db');
-			copyFileSync(template, installed);
-			await installIntoTemplate(workDir, { DB_CLIENT: 'sqlite3', DB_FILENAME: installed }, db);
-			config.installed = { sqliteTemplate: installed, pgTemplateDb: null };
-			config.installedTemplateSeconds = (Date.now() - started) / 1000;
+	try {
+		if (db === 'sqlite') {
+			const template = join(workDir, 'template.db');
+			await bootstrapDirectus({ ...baseTestEnv(workDir), DB_CLIENT: 'sqlite3', DB_FILENAME: template });
+			await built;
+			config = { db, workDir, sqliteTemplate: template, pg: null, installed: null, templateBootSeconds: (Date.now() - started) / 1000, installedTemplateSeconds: null };
+			if (buildInstalled) {
+				started = Date.now();
+				const installed = join(workDir, 'template-installed.db');
+				copyFileSync(template, installed);
+				await installIntoTemplate(workDir, { DB_CLIENT: 'sqlite3', DB_FILENAME: installed }, db);
+				config.installed = { sqliteTemplate: installed, pgTemplateDb: null };
+				config.installedTemplateSeconds = (Date.now() - started) / 1000;
+			}
+		} else {
+			server = await ensurePostgres();
+			const pgConn = { host: server.host, port: server.port, user: server.user, password: server.password };
+			const dbEnv = (database: string) => ({ DB_CLIENT: 'pg', DB_HOST: pgConn.host, DB_PORT: String(pgConn.port), DB_USER: pgConn.user, DB_PASSWORD: pgConn.password, DB_DATABASE: database });
+			const templateDb = `seg_tpl_${process.pid}`;
+			await recreateDatabase(pgConn, templateDb);
+			await bootstrapDirectus({ ...baseTestEnv(workDir), ...dbEnv(templateDb) });
+			await built;
+			config = { db, workDir, sqliteTemplate: null, pg: { ...pgConn, templateDb }, installed: null, templateBootSeconds: (Date.now() - started) / 1000, installedTemplateSeconds: null };
+			if (buildInstalled) {
+				started = Date.now();
+				const installedDb = `seg_tpl_${process.pid}_installed`;
+				await recreateDatabase(pgConn, installedDb, templateDb);
+				await installIntoTemplate(workDir, dbEnv(installedDb), db);
+				config.installed = { sqliteTemplate: null, pgTemplateDb: installedDb };
+				config.installedTemplateSeconds = (Date.now() - started) / 1000;
+			}
 		}
-	} else {
-		server = await ensurePostgres();
-		const pgConn = { host: server.host, port: server.port, user: server.user, password: server.password };
-		const dbEnv = (database: string) => ({ DB_CLIENT: 'pg', DB_HOST: pgConn.host, DB_PORT: String(pgConn.port), DB_USER: pgConn.user, DB_PASSWORD: pgConn.password, DB_DATABASE: database });
-		const templateDb = `seg_tpl_${process.pid}`;
-		await recreateDatabase(pgConn, templateDb);
-		await bootstrapDirectus({ ...baseTestEnv(workDir), ...dbEnv(templateDb) });
-		config = { db, workDir, sqliteTemplate: null, pg: { ...pgConn, templateDb }, installed: null, templateBootSeconds: (Date.now() - started) / 1000, installedTemplateSeconds: null };
-		if (buildInstalled) {
-			started = Date.now();
-			const installedDb = `seg_tpl_${process.pid}_installed`;
-			await recreateDatabase(pgConn, installedDb, templateDb);
-			await installIntoTemplate(workDir, dbEnv(installedDb), db);
-			config.installed = { sqliteTemplate: null, pgTemplateDb: installedDb };
-			config.installedTemplateSeconds = (Date.now() - started) / 1000;
-		}
+	} catch (error) {
+		// a failed set-up leaves no cluster and no work directory behind
+		await server?.stop().catch(() => undefined);
+		rmSync(workDir, { recursive: true, force: true });
+		throw error;
 	}
 	console.log(
 		`[harness] ${db}: template bootstrapped in ${config.templateBootSeconds.toFixed(1)} s` +

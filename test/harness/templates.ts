@@ -1,11 +1,12 @@
 // The "installed" template: a copy of the bootstrap template on which Directus started once with the built
 // extension, installed our schema and settled, then stopped cleanly. Suites copy it instead of each spending a
-// Directus start on the install. Its run records are removed: every suite starts "installed, never scored" — what a
-// first start leaves before its first engine run — and sees only its own runs, as when it installed itself.
+// Directus start on the install. What ran is forgotten (engine runs, the scheduler's last due times): every suite
+// starts "installed, never run", as if it had just installed — its own first run, no catch-up of a cron time that
+// passed since the template was made.
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Knex } from 'knex';
-import { LOCKS_TABLE, RUNS_TABLE } from '../../extensions/segmentation/src/store/tables.ts';
+import { JOBS_TABLE, LOCKS_TABLE, RUNS_TABLE } from '../../extensions/segmentation/src/store/tables.ts';
 import { openKnex } from '../../scripts/lib/db.ts';
 import { startDirectus, waitForPing, waitUntil } from '../../scripts/lib/directus.ts';
 import { ROOT, type Env } from '../../scripts/lib/env.ts';
@@ -54,6 +55,7 @@ export async function installIntoTemplate(workDir: string, dbEnv: Env, db: strin
 		const leases = await liveLeases(knex);
 		if (leases.length) throw new Error(`leases still held after the stop: ${leases.map((l) => l.name).join(', ')}`);
 		await knex(RUNS_TABLE).delete();
+		await knex(JOBS_TABLE).delete();
 	} catch (error) {
 		await proc.stop();
 		await new Promise((r) => log.end(r));

@@ -2,7 +2,7 @@
 // incremental re-scoring after saves by every path, bad rows counted, settings guarded, 409 while busy, and the
 // retail sample scored as of 2011-12-10 exactly as the core says.
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ENGINE_SETTINGS } from '../../extensions/segmentation/src/core/engine-settings.ts';
 import { computeBase, DAY_MS, type DealRow } from '../../extensions/segmentation/src/core/engine.ts';
 import { SCORE_FIELDS } from '../../extensions/segmentation/src/store/scores.ts';
@@ -10,7 +10,6 @@ import { ROOT } from '../../scripts/lib/env.ts';
 import { bootDirectus, login, type TestDirectus } from '../harness/directus.ts';
 import { runScript } from '../harness/scripts.ts';
 import { queueSettled } from '../harness/queue.ts';
-import { queueIdle } from '../harness/templates.ts';
 
 const AS_OF = '2026-01-01T00:00:00.000Z';
 
@@ -18,22 +17,18 @@ const ms = (v: unknown) => (v === null || v === undefined ? null : v instanceof 
 /** Re-scoring runs after the commit: wait on the condition, generously (a loaded machine is slow, never wrong). */
 const WAIT = { timeout: 60_000 };
 
-// One Directus for the file (a start costs more than everything else here): the retail describe empties the base.
-let d: TestDirectus;
-beforeAll(async () => {
-	d = await bootDirectus();
-});
-afterAll(async () => d?.stop());
-
 describe('behaviour engine', () => {
+	let d: TestDirectus;
 	const client = async (id: number) => (await d.http('GET', `/items/clients/${id}`)).body.data;
 
 	beforeAll(async () => {
+		d = await bootDirectus();
 		const seeded = await runScript(d, 'seed.ts', ['--clients', '300', '--seed', '5', '--as-of', '2026-01-01']);
 		expect(seeded.code, seeded.stderr).toBe(0);
 		// the running instance scores what the seed queued (as of now): let it finish before the tests' own runs
 		await queueSettled(d);
 	});
+	afterAll(async () => d?.stop());
 
 	it('recomputes the whole base on request, answers counts and duration, and logs the run', async () => {
 		// the running instance already scored the seeded clients (as of today) from the change queue: start from
@@ -170,17 +165,15 @@ describe('behaviour engine', () => {
 });
 
 describe('the retail sample scored as of 2011-12-10', () => {
+	// its own Directus and database: the sample imported into a new base, as a user does
+	let d: TestDirectus;
 	beforeAll(async () => {
-		// the scores are about the sample alone: once the change queue is idle, empty the base the tests above filled
-		await vi.waitFor(async () => {
-			const status = await d.http('GET', '/segmentation/status');
-			if (status.status !== 200 || !queueIdle(status.body.data.queue)) throw new Error(`change queue busy: ${JSON.stringify(status.body)}`);
-		}, { timeout: 120_000, interval: 100 });
-		for (const table of ['segment_members', 'client_tags', 'tags', 'deal_items', 'deals', 'clients', 'products', 'product_categories']) await d.knex(table).delete();
+		d = await bootDirectus();
 		const run = await runScript(d, 'import-retail.ts', [resolve(ROOT, '../shared/data/online-retail-sample.csv')]);
 		expect(run.code, run.stderr).toBe(0);
 		await queueSettled(d);
 	});
+	afterAll(async () => d?.stop());
 
 	it('gives every customer the scores the semantics define', async () => {
 		const asOf = Date.parse('2011-12-10T00:00:00Z');
