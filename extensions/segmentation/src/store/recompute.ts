@@ -5,6 +5,7 @@ import type { EngineSettings } from '../core/engine-settings.ts';
 import type { Mapping } from '../core/mapping.ts';
 import { LeaseBusyError, Leases } from './lease.ts';
 import { buildStage, computeStageCutoffs, countSkipped, writeAllScores, type EngineScope } from './scores.ts';
+import { analyzeAfterBulkWrite, freshenBaseStatistics } from './statistics.ts';
 import { RUNS_TABLE } from './tables.ts';
 
 export const RECOMPUTE_LEASE = 'recompute';
@@ -72,11 +73,15 @@ async function recomputeHoldingLease(o: RecomputeOptions): Promise<RunRecord> {
 	try {
 		const scope: EngineScope = { knex, mapping: o.mapping, settings: o.settings, asOfMs: o.asOfMs };
 		o.onProgress?.('facts', 0, 1);
+		// a bulk load not analysed yet would leave the facts query planning on an empty table's statistics
+		await freshenBaseStatistics(knex, o.mapping);
 		// two independent scans of the deals: on PostgreSQL they run side by side on two connections
 		const [skipped] = await Promise.all([countSkipped(scope), buildStage(scope)]);
 		o.onProgress?.('cutoffs', 0, 1);
 		const cutoffs = await computeStageCutoffs(scope);
 		const { changed, clients } = await writeAllScores(scope, cutoffs, undefined, (done, total) => o.onProgress?.('write', done, total));
+		// the segment refresh that follows filters on these scores (the activity counters lag: decide from the count)
+		await analyzeAfterBulkWrite(knex, o.mapping.client_collection, changed, clients);
 		const [scoredRow] = await knex('segmentation_score_stage').where('freq', '>', 0).count({ n: '*' });
 		const finished = Date.now();
 		await knex(RUNS_TABLE).where({ id: runId }).update({

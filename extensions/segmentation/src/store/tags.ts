@@ -4,10 +4,12 @@
 // auto tags no purchase supports any more (expired, deal lost or deleted). Tags set by hand are never touched.
 // The SQL is in queries/tags.ts.
 import type { Knex } from 'knex';
+import { SEGMENT_NAMES } from '../core/base-names.ts';
 import type { Mapping } from '../core/mapping.ts';
 import { dialectOf } from './dialects/index.ts';
 import { baseTables } from './queries/base-tables.ts';
 import { run } from './queries/sql.ts';
+import { analyzeAfterBulkWrite } from './statistics.ts';
 import {
 	addTagsQuery, adoptTagsQuery, categoryTagName, createTagsQuery, refreshTagsQuery, removeStaleTagsQuery, untaggedCategoriesQuery, WANTED_TAGS, wantedTagsQuery,
 } from './queries/tags.ts';
@@ -64,5 +66,10 @@ export async function syncAllAutoTags(scope: TagScope, opts: { categoryHasName: 
 		total.refreshed += r.refreshed;
 		total.removed += r.removed;
 	});
+	const changed = total.added + total.removed;
+	if (changed > 1000) {
+		const [row] = await scope.knex(SEGMENT_NAMES.clientTags).count({ n: '*' });
+		await analyzeAfterBulkWrite(scope.knex, SEGMENT_NAMES.clientTags, changed, Number(row?.n ?? 0));
+	}
 	return total;
 }

@@ -6,12 +6,13 @@
 // case the pipeline took the early rows before the change was visible. Before an update or delete the current
 // owners are read (a deal may move to another client, or vanish) and queued with the new owner the payload names.
 // What no filter can know — the id of a client created in the save, a deal created under such a client — is queued
-// by the action.
+// by the action. Inside a transaction the rows are written once, just before it commits (queue-at-commit.ts).
 import type { Knex } from 'knex';
 import { SEGMENT_NAMES } from '../../core/base-names.ts';
 import type { Mapping } from '../../core/mapping.ts';
 import { enqueueClients } from '../../store/change-queue.ts';
 import { PendingNotes } from './pending-notes.ts';
+import type { QueueAtCommit } from './queue-at-commit.ts';
 
 type Tracked = 'client' | 'deal' | 'item' | 'clientTag';
 type Payload = Record<string, unknown>;
@@ -81,9 +82,14 @@ const noteKey = (collection: string | undefined, keys: unknown[] | undefined) =>
 export class ChangeTracker {
 	/** Clients queued by a filter that ran outside the save's transaction: queued again after the commit. */
 	private readonly queuedEarly = new PendingNotes<number[]>();
+	private readonly queue: QueueAtCommit;
+
+	constructor(queue: QueueAtCommit) {
+		this.queue = queue;
+	}
 
 	private async enqueueBefore(knex: Knex, collection: string | undefined, keys: unknown[], clients: number[]): Promise<void> {
-		await enqueueClients(knex, clients);
+		await this.queue.add(knex, clients);
 		if (!knex.isTransaction && clients.length) this.queuedEarly.put(noteKey(collection, keys), clients);
 	}
 
@@ -91,7 +97,7 @@ export class ChangeTracker {
 	async beforeCreate(trx: Knex, m: Mapping, collection: string | undefined, payload: Payload): Promise<void> {
 		const kind = trackedKind(m, collection);
 		if (!kind || kind === 'client') return;
-		await enqueueClients(trx, await ownersNamed(trx, m, kind, payload));
+		await this.queue.add(trx, await ownersNamed(trx, m, kind, payload));
 	}
 
 	/** Filter of an update: the owners before and the owner the payload moves it to. */

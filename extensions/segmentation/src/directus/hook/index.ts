@@ -8,6 +8,7 @@ import type { DirectusContext } from '../context.ts';
 import { segmentationFor } from '../segmentation.ts';
 import { validateSettingsPayload } from '../settings.ts';
 import { ChangeTracker } from './change-tracking.ts';
+import { QueueAtCommit } from './queue-at-commit.ts';
 import { SegmentGuards } from './segment-guards.ts';
 
 type Payload = Record<string, unknown>;
@@ -18,7 +19,7 @@ type EventContext = { database?: Knex } | undefined;
 export default defineHook(({ init, filter, action, schedule }, hookContext) => {
 	const ctx = hookContext as unknown as DirectusContext;
 	const root = segmentationFor(ctx);
-	const tracker = new ChangeTracker();
+	const tracker = new ChangeTracker(new QueueAtCommit(ctx.database, ctx.logger));
 	const guards = new SegmentGuards(ctx, root.segments, root.mapping);
 	/** The mapping, once the schema is installed (before that there is no queue to write to). */
 	const mapping = (knex?: Knex) => (root.installStatus.report ? root.mapping.current(knex) : Promise.resolve(null));

@@ -9,6 +9,7 @@ import { LeaseBusyError, type Leases } from '../../store/lease.ts';
 import { compileRule } from '../../store/rule-sql.ts';
 import { dialectOf } from '../../store/sql-dialect.ts';
 import { refreshSegment, snapshotAll, type CompiledSegment } from '../../store/segments.ts';
+import { freshenBaseStatistics } from '../../store/statistics.ts';
 import { syncAllAutoTags, type TagSyncResult } from '../../store/tags.ts';
 import type { DirectusContext } from '../context.ts';
 import { clearDataCache } from '../data-cache.ts';
@@ -115,6 +116,9 @@ export class SegmentService {
 		const mapping = await requireMapping(this.ctx);
 		const tagsStarted = Date.now();
 		const tags = ids === null ? await syncAllAutoTags({ knex, mapping, asOfMs }, { categoryHasName: await this.categoryHasName(mapping) }) : null;
+		// the rules read these over the whole base: plans need statistics that know today's scores and tags
+		const analysed = await freshenBaseStatistics(knex, mapping);
+		if (analysed.length) this.ctx.logger.info(`[segmentation] refreshed planner statistics of ${analysed.join(', ')} before the refresh`);
 		const query = knex(SEGMENT_NAMES.segments).select('id', 'name', 'kind', 'is_active', 'rule').orderBy('id');
 		const rows: SegmentRow[] = ids === null ? await query.where({ kind: 'dynamic', is_active: true }) : await query.whereIn('id', ids);
 		const summary: RefreshSummary = { segments: [], skipped: [], tags, tags_ms: Date.now() - tagsStarted, duration_ms: 0 };

@@ -99,6 +99,26 @@ export class PostgresDialect implements Dialect {
 		await run(knex, sql`ANALYZE ${table}`);
 	}
 
+	/**
+	 * A plan built on stale statistics can be quadratic (a column all NULL when last sampled, now filled: a "one row"
+	 * estimate, then a nested loop over 100k). Autovacuum analyses once 10 % of a table changed — eventually; a
+	 * whole-base pass right after a bulk load or after rewriting every client's scores cannot wait for it. Same
+	 * share here; tables under 1,000 rows plan well on any statistics.
+	 */
+	async refreshStatistics(knex: Knex, tables: readonly string[]): Promise<string[]> {
+		if (!tables.length) return [];
+		const stale = rows(
+			await run(
+				knex,
+				sql`SELECT relname FROM pg_stat_user_tables
+WHERE schemaname = current_schema() AND relname IN (${join(tables.map((t) => sql`${t}`), ', ')})
+  AND (n_mod_since_analyze > GREATEST(n_live_tup / 10, 1000) OR (last_analyze IS NULL AND last_autoanalyze IS NULL AND n_live_tup > 1000))`,
+			),
+		).map((r) => String(r['relname']));
+		for (const table of stale) await this.analyze(knex, ident(table));
+		return stale;
+	}
+
 	forUpdate<T extends Knex.QueryBuilder>(query: T): T {
 		return query.forUpdate() as T;
 	}

@@ -109,6 +109,9 @@ export class SqliteDialect implements Dialect {
 
 	/** Without statistics SQLite's planner prefers indexes, which is what our statements want. */
 	async analyze(): Promise<void> {}
+	async refreshStatistics(): Promise<string[]> {
+		return [];
+	}
 
 	forUpdate<T extends Knex.QueryBuilder>(query: T): T {
 		return query;

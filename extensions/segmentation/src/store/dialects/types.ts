@@ -106,6 +106,11 @@ export interface Dialect {
 	truncate(knex: Knex, table: Sql): Promise<void>;
 	/** Fresh planner statistics for a table just filled (where the planner needs them). */
 	analyze(knex: Knex, table: Sql): Promise<void>;
+	/**
+	 * Before and after a whole-base pass: statistics for the base tables that changed a lot since they were last
+	 * analysed (a bulk load or our own writes, before autovacuum caught up). Returns the tables analysed.
+	 */
+	refreshStatistics(knex: Knex, tables: readonly string[]): Promise<string[]>;
 	/** Locks the selected row until the transaction ends (no-op where there is a single writer). */
 	forUpdate<T extends Knex.QueryBuilder>(query: T): T;
 	/**
