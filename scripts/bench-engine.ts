@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Knex } from 'knex';
 import { SCORE_FIELDS } from '../extensions/segmentation/src/store/scores.ts';
-import { intFlag, parseArgs } from './lib/args.ts';
+import { cli, intFlag, intListFlag, listFlag } from './lib/args.ts';
 import { openKnex } from './lib/db.ts';
 import type { DirectusProcess } from './lib/directus.ts';
 import { bootBenchDirectus, percentile } from './lib/bench.ts';
@@ -23,11 +23,12 @@ import { ensurePostgres, recreateDatabase } from './lib/pg-cluster.ts';
 import { ensureInstalled } from './lib/prepare.ts';
 import { seedDemo, todayUtc } from './lib/seed.ts';
 
-const { flags } = parseArgs(process.argv.slice(2));
-const sizes = (flags['clients'] ?? '100000').split(',').map(Number);
-const dbs = (flags['db'] ?? 'pg,sqlite').split(',');
-const naiveSample = intFlag(flags, 'naive', 10_000, 100);
-const saves = intFlag(flags, 'saves', 200, 10);
+const { sizes, dbs, naiveSample, saves } = cli(
+	'bench:engine',
+	'Usage: npm run bench:engine -- [--clients 100000,1000000] [--db pg,sqlite] [--naive 10000] [--saves 200]',
+	{ clients: { type: 'string' }, db: { type: 'string' }, naive: { type: 'string' }, saves: { type: 'string' } },
+	({ flags }) => ({ sizes: intListFlag(flags, 'clients', [100_000], 1), dbs: listFlag(flags, 'db', ['pg', 'sqlite'], ['pg', 'sqlite']), naiveSample: intFlag(flags, 'naive', 10_000, 100), saves: intFlag(flags, 'saves', 200, 10) }),
+);
 const TOKEN = 'bench-admin-token';
 const asOf = todayUtc();
 

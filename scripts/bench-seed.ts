@@ -8,16 +8,19 @@ import type { Knex } from 'knex';
 import { generateCatalog, generateClients } from '../extensions/segmentation/src/core/demo-data.ts';
 import { baseNames } from '../extensions/segmentation/src/core/base-names.ts';
 import { readMappingFromDatabase } from '../extensions/segmentation/src/store/live-schema.ts';
-import { intFlag, parseArgs } from './lib/args.ts';
+import { cli, intFlag, listFlag } from './lib/args.ts';
 import { openKnex } from './lib/db.ts';
 import { projectEnv, type Env } from './lib/env.ts';
 import { ensurePostgres, recreateDatabase } from './lib/pg-cluster.ts';
 import { ensureInstalled } from './lib/prepare.ts';
 import { seedDemo } from './lib/seed.ts';
 
-const { flags } = parseArgs(process.argv.slice(2));
-const clients = intFlag(flags, 'clients', 100_000, 1);
-const dbs = (flags['db'] ?? 'sqlite,pg').split(',');
+const { clients, dbs } = cli(
+	'bench:seed',
+	'Usage: npm run bench:seed -- [--clients 100000] [--db sqlite,pg]',
+	{ clients: { type: 'string' }, db: { type: 'string' } },
+	({ flags }) => ({ clients: intFlag(flags, 'clients', 100_000, 1), dbs: listFlag(flags, 'db', ['sqlite', 'pg'], ['sqlite', 'pg']) }),
+);
 const SEED = 11;
 const asOf = new Date('2026-01-01T00:00:00Z');
 

@@ -22,7 +22,7 @@ import { refreshSegment, requalify, type CompiledSegment } from '../extensions/s
 import { rows } from '../extensions/segmentation/src/store/restriction.ts';
 import { dialectOf } from '../extensions/segmentation/src/store/sql-dialect.ts';
 import { syncAllAutoTags, syncAutoTags } from '../extensions/segmentation/src/store/tags.ts';
-import { intFlag, parseArgs } from './lib/args.ts';
+import { choiceFlag, cli, intFlag } from './lib/args.ts';
 import { percentile } from './lib/bench.ts';
 import { openKnex } from './lib/db.ts';
 import { EXTENSIONS_PATH, projectEnv, type Env } from './lib/env.ts';
@@ -31,15 +31,15 @@ import { ensureInstalled } from './lib/prepare.ts';
 import { readRuleSchema } from './lib/rule-schema.ts';
 import { seedDemo, todayUtc } from './lib/seed.ts';
 
-const { flags } = parseArgs(process.argv.slice(2));
-if (flags['help']) {
-	console.log('Usage: node scripts/probe-change-path.ts --db sqlite|pg [--clients 100000] [--iterations 30] [--prepare] [--work /tmp/seg-probe] [--skip-whole] [--explain]');
-	process.exit(0);
-}
-const db = flags['db'] === 'pg' ? 'pg' : 'sqlite';
-const clients = intFlag(flags, 'clients', 100_000, 100);
-const iterations = intFlag(flags, 'iterations', 30, 1);
-const work = flags['work'] ?? '/tmp/seg-probe';
+const { flags, db, clients, iterations, work } = cli(
+	'probe-change-path',
+	'Usage: node scripts/probe-change-path.ts --db sqlite|pg [--clients 100000] [--iterations 30] [--prepare] [--work /tmp/seg-probe] [--skip-whole] [--explain N]',
+	{ db: { type: 'string' }, clients: { type: 'string' }, iterations: { type: 'string' }, prepare: { type: 'boolean' }, work: { type: 'string' }, 'skip-whole': { type: 'boolean' }, explain: { type: 'string' } },
+	({ flags }) => {
+		if (flags['explain'] !== undefined) intFlag(flags, 'explain', 1, 1);
+		return { flags, db: choiceFlag(flags, 'db', 'sqlite', ['sqlite', 'pg']), clients: intFlag(flags, 'clients', 100_000, 100), iterations: intFlag(flags, 'iterations', 30, 1), work: String(flags['work'] ?? '/tmp/seg-probe') };
+	},
+);
 const PG_TEMPLATE = `probe_base_${clients}`; // not seg_*: the test harness drops those on its server
 const PG_RUN = 'probe_run';
 mkdirSync(work, { recursive: true });

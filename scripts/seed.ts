@@ -1,26 +1,25 @@
 // `npm run seed -- --clients N --seed S [--as-of YYYY-MM-DD]`: demo clients, deals and items, deterministic by
 // seed, written in bulk into the database `npm start` uses (running or not).
-import { intFlag, parseArgs } from './lib/args.ts';
+import { cli, dateFlag, intFlag } from './lib/args.ts';
 import { openKnex } from './lib/db.ts';
 import { projectEnv } from './lib/env.ts';
 import { ensureInstalled } from './lib/prepare.ts';
 import { seedDemo, todayUtc } from './lib/seed.ts';
 
-const { flags } = parseArgs(process.argv.slice(2));
-if (flags['help']) {
-	console.log('Usage: npm run seed -- --clients N [--seed S] [--as-of YYYY-MM-DD] [--batch 5000]\nAppends N generated clients (with ~10 deals each on average) to the base.');
-	process.exit(0);
-}
+const USAGE = 'Usage: npm run seed -- --clients N [--seed S] [--as-of YYYY-MM-DD] [--batch 5000]\nAppends N generated clients (with ~10 deals each on average) to the base.';
+// every flag is read and checked here, before the environment (secrets, data folder) or the database is touched
+const options = cli('seed', USAGE, { clients: { type: 'string' }, seed: { type: 'string' }, 'as-of': { type: 'string' }, batch: { type: 'string' } }, ({ flags }) => ({
+	clients: intFlag(flags, 'clients', 1000, 1),
+	seed: intFlag(flags, 'seed', 1),
+	asOf: dateFlag(flags, 'as-of', todayUtc),
+	batchClients: intFlag(flags, 'batch', 5000, 1),
+}));
 try {
-	const clients = intFlag(flags, 'clients', 1000, 1);
-	const seed = intFlag(flags, 'seed', 1);
-	const asOf = flags['as-of'] ? new Date(`${flags['as-of']}T00:00:00Z`) : todayUtc();
-	if (Number.isNaN(asOf.getTime())) throw new Error(`--as-of must be a date like 2026-01-31, got "${flags['as-of']}"`);
 	const env = projectEnv();
 	await ensureInstalled(env);
 	const knex = openKnex(env);
 	try {
-		const result = await seedDemo(knex, { clients, seed, asOf, batchClients: intFlag(flags, 'batch', 5000, 1) });
+		const result = await seedDemo(knex, options);
 		console.log(JSON.stringify({ seeded: result }));
 	} finally {
 		await knex.destroy();

@@ -1,6 +1,21 @@
-// Who may use segmentation (admins and the Marketer policy; everyone else 403), and how a bad mapping is refused.
+// Who may use segmentation (admins and the Marketer policy; everyone else 403), and how a bad mapping is refused:
+// never a Directus system collection or one of ours (from the settings, a restart or SEGMENTATION_MAPPING), and only
+// admins change the mapping while marketers keep the engine settings. The installer grants nothing outside the base.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootDirectus, login, type TestDirectus } from '../harness/directus.ts';
+
+/** The security review's payload: the client base mapped onto Directus's users. */
+const EXPLOIT = {
+	client_collection: 'directus_users',
+	client_name_field: 'first_name',
+	client_email_field: 'email',
+	client_consent_field: 'email_notifications',
+	client_lead_source_field: null,
+	client_difficult_field: null,
+	deal_client_field: 'user_created',
+};
+const SYSTEM_REFUSAL = /client_collection: "directus_users" is a Directus system collection; the mapping may only name collections of the client base/;
+const ENGINE_COLUMNS = ['rfm_code', 'rfm_segment', 'lifecycle_stage', 'value_tier', 'is_sleeping'];
 
 describe('access and mapping', () => {
 	let d: TestDirectus;
@@ -29,7 +44,7 @@ describe('access and mapping', () => {
 				expect(anonymous.status, `anonymous ${path}`).toBe(403);
 				const plain = await d.http(method, path, method === 'POST' ? {} : undefined, plainToken);
 				expect(plain.status, `plain ${path}`).toBe(403);
-				expect(plain.body.errors[0].message).toMatch(/admin access or the Marketer policy/);
+				expect(plain.body.errors[0].message).toMatch(path.endsWith('check') ? /Only an administrator may check a client base mapping/ : /admin access or the Marketer policy/);
 			}
 		});
 
@@ -100,6 +115,56 @@ describe('access and mapping', () => {
 			expect((await patch({ deal_status_uninterested: 'uninterested' })).status).toBe(200);
 		});
 
+		it('refuses a Directus system collection in the mapping (400, a clear message) for an admin and a marketer alike, changing nothing', async () => {
+			const columnsBefore = Object.keys(await d.knex('directus_users').columnInfo()).sort();
+			const admin = await patch(EXPLOIT);
+			expect(admin.status, JSON.stringify(admin.body)).toBe(400);
+			expect(message(admin)).toMatch(SYSTEM_REFUSAL);
+			const marketer = await d.http('PATCH', '/items/segmentation_settings', EXPLOIT, marketerToken);
+			expect(marketer.status, JSON.stringify(marketer.body)).toBe(400);
+			expect(message(marketer)).toMatch(SYSTEM_REFUSAL);
+			for (const [key, name] of [['deal_collection', 'directus_roles'], ['product_collection', 'segments'], ['category_collection', 'segmentation_runs'], ['item_collection', 'Directus_Permissions']]) {
+				const res = await patch({ [key!]: name });
+				expect(res.status, `${key}=${name}`).toBe(400);
+				expect(message(res)).toMatch(new RegExp(`${key}: "${name}" (is a Directus system collection|belongs to the segmentation extension itself)`));
+			}
+			const check = await d.http('POST', '/segmentation/mapping/check', EXPLOIT);
+			expect(check.body.data.ok).toBe(false);
+			expect(check.body.data.errors.join('\n')).toMatch(SYSTEM_REFUSAL);
+			const saved = (await d.http('GET', '/items/segmentation_settings')).body.data;
+			expect(saved).toMatchObject({ client_collection: 'clients', client_email_field: 'email', deal_client_field: 'client' });
+			expect(Object.keys(await d.knex('directus_users').columnInfo()).sort()).toEqual(columnsBefore);
+		});
+
+		it('lets only an admin change the mapping: a marketer gets 403, and keeps changing the engine settings', async () => {
+			const denied = await d.http('PATCH', '/items/segmentation_settings', { deal_status_uninterested: 'not_interested' }, marketerToken);
+			expect(denied.status, JSON.stringify(denied.body)).toBe(403);
+			expect(message(denied)).toMatch(/Only an administrator may change the client base mapping \(deal_status_uninterested\); marketers may change the engine settings/);
+			// a mix of an engine setting and a mapping change is refused as a whole
+			const current = (await d.http('GET', '/items/segmentation_settings')).body.data;
+			const mixed = await d.http('PATCH', '/items/segmentation_settings', { trend_period_days: current.trend_period_days + 1, client_lead_source_field: null }, marketerToken);
+			expect(mixed.status).toBe(403);
+			expect((await d.http('GET', '/items/segmentation_settings')).body.data).toMatchObject({ deal_status_uninterested: 'uninterested', client_lead_source_field: 'lead_source', trend_period_days: current.trend_period_days });
+			// engine settings, and mapping values sent unchanged (a form may send them), are the marketer's
+			const engine = await d.http('PATCH', '/items/segmentation_settings', { trend_period_days: current.trend_period_days + 1, deal_status_won: 'won' }, marketerToken);
+			expect(engine.status, JSON.stringify(engine.body)).toBe(200);
+			expect(engine.body.data.trend_period_days).toBe(current.trend_period_days + 1);
+			expect((await d.http('PATCH', '/items/segmentation_settings', { trend_period_days: current.trend_period_days }, marketerToken)).status).toBe(200);
+			// the admin may
+			expect((await patch({ deal_status_uninterested: 'not_interested' })).status).toBe(200);
+			expect((await patch({ deal_status_uninterested: 'uninterested' })).status).toBe(200);
+		});
+
+		it('grants the Marketer policy nothing on Directus system collections: only the client base and our collections', async () => {
+			const policyId = (await d.knex('segmentation_meta').where({ key: 'marketer_policy_id' }).first('value')).value;
+			const granted = await d.knex('directus_permissions').where({ policy: policyId }).select('collection', 'action');
+			expect(granted.length).toBeGreaterThan(10);
+			expect(granted.filter((p) => String(p.collection).startsWith('directus_'))).toEqual([]);
+			const base = ['clients', 'deals', 'deal_items', 'products', 'product_categories', 'segmentation_settings', 'tags', 'client_tags', 'segments', 'segment_members'];
+			expect([...new Set(granted.map((p) => p.collection))].sort()).toEqual([...base].sort());
+			expect(granted.filter((p) => ['clients', 'deals', 'deal_items', 'products', 'product_categories'].includes(p.collection)).every((p) => p.action === 'read')).toBe(true);
+		});
+
 		it('checks a proposed mapping without saving it', async () => {
 			const bad = await d.http('POST', '/segmentation/mapping/check', { product_collection: 'goods', extra_key: 1 });
 			expect(bad.status).toBe(200);
@@ -108,5 +173,44 @@ describe('access and mapping', () => {
 			const good = await d.http('POST', '/segmentation/mapping/check', { deal_status_won: 'won' });
 			expect(good.body.data).toEqual({ ok: true, errors: [] });
 		});
+	});
+});
+
+describe('a mapping that names a system collection, at install', () => {
+	let d: TestDirectus | undefined;
+	afterAll(async () => d?.stop());
+
+	it('refuses a saved one at the next start: nothing granted, no column added to directus_users', async () => {
+		d = await bootDirectus();
+		const d1 = d;
+		const columnsBefore = Object.keys(await d1.knex('directus_users').columnInfo()).sort();
+		// a mapping saved before the settings refused it (straight into the row, as the old exploit left it)
+		await d1.knex('segmentation_settings').update(EXPLOIT);
+		await d1.restart();
+		const status = await d1.http('GET', '/segmentation/status');
+		expect(status.body.data.installed).toBe(false);
+		expect(status.body.data.install_error).toMatch(/The saved segmentation mapping is invalid: client_collection: "directus_users" is a Directus system collection/);
+		expect(Object.keys(await d1.knex('directus_users').columnInfo()).sort()).toEqual(columnsBefore);
+		const policyId = (await d1.knex('segmentation_meta').where({ key: 'marketer_policy_id' }).first('value')).value;
+		expect(await d1.knex('directus_permissions').where({ policy: policyId }).where('collection', 'like', 'directus%').select('collection', 'action')).toEqual([]);
+		// an admin repairs it; the next start installs again
+		const repaired = await d1.http('PATCH', '/items/segmentation_settings', { client_collection: 'clients', client_name_field: 'name', client_email_field: 'email', client_consent_field: 'email_consent', client_lead_source_field: 'lead_source', client_difficult_field: 'difficult', deal_client_field: 'client' });
+		expect(repaired.status, JSON.stringify(repaired.body)).toBe(200);
+	});
+
+	it('refuses SEGMENTATION_MAPPING naming one on a fresh install: installs nothing', async () => {
+		const previous = d;
+		d = undefined;
+		await previous?.stop();
+		const fresh = await bootDirectus({ template: 'bare', env: { SEGMENTATION_MAPPING: JSON.stringify(EXPLOIT) } });
+		d = fresh;
+		const status = await fresh.http('GET', '/segmentation/status');
+		expect(status.status).toBe(200);
+		expect(status.body.data.installed).toBe(false);
+		expect(status.body.data.install_error).toMatch(/SEGMENTATION_MAPPING is invalid: client_collection: "directus_users" is a Directus system collection/);
+		const columns = Object.keys(await fresh.knex('directus_users').columnInfo());
+		expect(columns.filter((c) => ENGINE_COLUMNS.includes(c))).toEqual([]);
+		expect(await fresh.knex('directus_permissions').where('collection', 'like', 'directus%').whereNotNull('policy').select('policy', 'collection')).toEqual([]);
+		expect((await fresh.http('GET', '/policies?filter[name][_eq]=Marketer&fields=id')).body.data).toEqual([]);
 	});
 });

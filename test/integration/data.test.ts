@@ -1,6 +1,7 @@
 // Demo data and the real retail data set, loaded by our scripts into a running Directus and counted over REST.
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { aggregate } from '@directus/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../../scripts/lib/env.ts';
@@ -88,8 +89,22 @@ describe('demo data and retail import', () => {
 
 	it('rejects bad arguments with a clear message', async () => {
 		const run = await runScript(d, 'seed.ts', ['--clients', 'lots']);
-		expect(run.code).toBe(1);
+		expect(run.code).toBe(2);
 		expect(run.stderr).toMatch(/--clients must be an integer/);
+	});
+
+	it('refuses an unknown flag before writing anything: `--clientz 5` (a typo) adds no client and no deal', async () => {
+		const clients = await count(d, 'clients');
+		const deals = await count(d, 'deals');
+		const run = await runScript(d, 'seed.ts', ['--clientz', '5']);
+		expect(run.stderr).toMatch(/^seed: unknown option --clientz \(did you mean --clients\?\)/);
+		expect(run.code).toBe(2);
+		expect(await count(d, 'clients')).toBe(clients);
+		expect(await count(d, 'deals')).toBe(deals);
+		const retail = await runScript(d, 'import-retail.ts', ['--dry-run', RETAIL_CSV]);
+		expect(retail.stderr).toMatch(/^import:retail: unknown option --dry-run/);
+		expect(retail.code).toBe(2);
+		expect(await count(d, 'deals')).toBe(deals);
 	});
 
 	it('imports the retail sample: one won deal per kept invoice, clients by CustomerID, skips reported; twice adds nothing', async () => {
@@ -98,9 +113,10 @@ describe('demo data and retail import', () => {
 		const dealsBefore = await count(d, 'deals');
 		const run = await runScript(d, 'import-retail.ts', [RETAIL_CSV]);
 		expect(run.code, run.stderr).toBe(0);
-		expect(run.stdout).toMatch(/skipped \d+ rows \/ \d+ invoices: no CustomerID/);
-		expect(run.stdout).toMatch(/skipped \d+ rows \/ \d+ invoices: cancellation invoice/);
+		expect(run.stdout).toMatch(/skipped 2000 lines \/ \d+ invoices: no CustomerID \(guest checkout\): lines \d+, \d+/);
+		expect(run.stdout).toMatch(/skipped \d+ lines \/ \d+ invoices: cancellation invoice/);
 		expect(run.json.skippedRows.no_customer).toBe(2000); // the data set's README: 2,000 rows without CustomerID
+		expect(run.json.problemLines).toEqual([]); // a clean file: nothing unreadable, no bad values
 		expect(await count(d, 'clients')).toBe(clientsBefore + expected.clients);
 		expect(await count(d, 'deals')).toBe(dealsBefore + expected.deals);
 		expect(await count(d, 'clients', { external_id: { _nnull: true } })).toBe(expected.clients);
@@ -119,6 +135,45 @@ describe('demo data and retail import', () => {
 		expect(again.code, again.stderr).toBe(0);
 		expect(again.json.imported).toMatchObject({ clientsCreated: 0, dealsCreated: 0, itemsCreated: 0, productsCreated: 0, dealsAlreadyThere: expected.deals });
 		expect(await count(d, 'deals')).toBe(dealsBefore + expected.deals);
+	});
+
+	it('import:retail names every line it skips with its number and reason, and imports all the others', async () => {
+		const dir = mkdtempSync(join(tmpdir(), 'seg-retail-'));
+		const file = join(dir, 'problems.csv');
+		writeFileSync(
+			file,
+			[
+				'InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country',
+				'T9001,85123A,WHITE MUG,2,2011-05-01 10:00:00,1.5,99901.0,United Kingdom',
+				'T9002,85123A,"WHITE MUG,1,2011-05-01 10:00:00,2.5,99902.0,United Kingdom', // 3: a quote never closed
+				'T9003,85123A,WHITE MUG,1,2011-05-01 10:00:00,2.5,99903.0,United Kingdom', // (was swallowed by line 3)
+				'complete garbage', // 5
+				'T9004,85123A,WHITE MUG,1,2011-05-01 10:00:00,2.5,abc,United Kingdom', // 6: not "guest checkout"
+				'T9005,85123A,WHITE MUG,1,2099-05-01 10:00:00,2.5,99905.0,United Kingdom', // 7: was a won deal in 2099
+				'T9006,85123A,WHITE MUG,1,2011-05-01 10:00:00,1e19,99906.0,United Kingdom', // 8: was a 1e19 won deal
+				'T9007,85123A,WHITE MUG,1,2011-05-01 10:00:00,2.5,,United Kingdom', // 9: a guest
+				'T9008,85123A,WHITE MUG,3,2011-05-01 10:00:00,2,99908.0,United Kingdom',
+			].join('\n') + '\n',
+		);
+		try {
+			const run = await runScript(d, 'import-retail.ts', [file]);
+			expect(run.code, run.stderr).toBe(0);
+			expect(run.stdout).toMatch(/Read 9 lines from \S+problems\.csv: 3 invoices to import, 6 lines skipped/);
+			expect(run.stdout).toMatch(/line 3: unterminated quote/);
+			expect(run.stdout).toMatch(/line 5: expected 8 fields, found 1/);
+			expect(run.stdout).toMatch(/line 6: CustomerID "abc" is not a whole number/);
+			expect(run.stdout).toMatch(/line 7: InvoiceDate 2099-05-01 10:00:00 is in the future/);
+			expect(run.stdout).toMatch(/line 8: invoice T9006: 1 × 1e19 is beyond the sane range of ±1,000,000,000,000/);
+			expect(run.stdout).toMatch(/skipped 1 line \/ 1 invoice: no CustomerID \(guest checkout\): line 9$/m);
+			expect(run.json.problemLines.map((l: { line: number; reason: string }) => [l.line, l.reason])).toEqual([
+				[3, 'unreadable'], [5, 'unreadable'], [6, 'bad_customer'], [7, 'future_date'], [8, 'absurd_amount'],
+			]);
+			expect(run.json.imported.dealsCreated).toBe(3);
+			const imported = await d.knex('deals').whereLike('external_id', 'T900%').orderBy('external_id').pluck('external_id');
+			expect(imported).toEqual(['T9001', 'T9003', 'T9008']);
+		} finally {
+			rmSync(dir, { recursive: true, force: true });
+		}
 	});
 
 	it('lets Directus create rows after the scripts wrote explicit ids (sequences moved on)', async () => {

@@ -58,6 +58,24 @@ describe('durable change queue', () => {
 		expect(Number(entered?.['n'])).toBe(1);
 	});
 
+	it('fills a segment saved just before a crash: the refresh it owes commits with the save', async () => {
+		await d.restart({ env: { SEGMENTATION_CHANGES_PAUSED: 'true' } });
+		const rule = { lead_source: { _eq: 'referral' } };
+		const res = await d.http('POST', '/items/segments', { name: 'Saved before a crash', kind: 'dynamic', is_active: true, rule });
+		expect(res.status, JSON.stringify(res.body)).toBe(200);
+		const id = res.body.data.id as number;
+		const owed = await d.knex('segments').where({ id }).first('refresh_requested_at', 'member_count');
+		expect(owed?.refresh_requested_at).not.toBeNull();
+		expect(await members(id)).toEqual([]);
+
+		await d.restart({ kill: true, env: {} });
+		const wanted = await expected(rule);
+		expect(wanted.length).toBeGreaterThan(0);
+		await expect.poll(() => members(id), { timeout: 60_000 }).toEqual(wanted);
+		await expect.poll(async () => (await d.knex('segments').where({ id }).first('refresh_requested_at'))?.refresh_requested_at ?? null, { timeout: 60_000 }).toBeNull();
+		expect(Number((await d.knex('segments').where({ id }).first('member_count'))?.member_count)).toBe(wanted.length);
+	});
+
 	it('picks up clients a writer outside Directus queued with plain SQL', async () => {
 		const now = Date.now();
 		const date = (ms: number) => (d.db === 'sqlite' ? ms : new Date(ms).toISOString());

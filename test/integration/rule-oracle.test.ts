@@ -330,7 +330,7 @@ describe('segment rules select exactly what Directus’s REST filter selects', (
 		['m2o back to the client', () => ({ deals: { _some: { client: { email_consent: { _eq: true } } } } })],
 		['m2o key value', () => ({ _or: [{ deals: { _some: { client: { _in: [1, 2, 3, 40] } } } }, { deals: { _none: { client: { _nnull: true } } } }] })],
 		['wildcards in related text', () => ({ deals: { _some: { promo_code: { _contains: '50%' } } } })],
-		['ten fields deep through alternating joins', () => fieldChain(10)],
+		['five fields deep through alternating joins (the most relations in a row a rule may follow)', () => fieldChain(5)],
 		['the App’s example', () => ({ _and: [{ rfm_code: { _eq: 'CCC' } }, { deals: { _some: { status: { _eq: 'lost' } } } }, { last_purchase_at: { _gte: '$NOW(-30 days)' } }] })],
 	];
 
@@ -352,6 +352,9 @@ describe('segment rules select exactly what Directus’s REST filter selects', (
 		let nonTrivial = 0;
 		await fc.assert(
 			fc.asyncProperty(levelArb('clients', 3), async (rule) => {
+				// a walk longer than a rule may follow is refused on save (its cost): nothing to compare
+				const parsed = parseRule(rule, schema, 'clients');
+				fc.pre(parsed.ok || !parsed.errors.some((e) => /follows (more than \d+ relations|relations \d+ times)/.test(e)));
 				const r = await both(rule);
 				if (r.ours.length > 0 && r.ours.length < CLIENTS) nonTrivial++;
 				expect(r.ours, `${JSON.stringify(rule)}\n${r.sql}`).toEqual(r.directus);

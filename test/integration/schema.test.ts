@@ -117,12 +117,12 @@ describe('schema install', () => {
 		const before = await snapshot();
 		const status = await d.http('GET', '/segmentation/status');
 		expect(status.status).toBe(200);
-		expect(status.body.data).toMatchObject({ installed: true, schema_version: 3, install_error: null, mapping: { ok: true } });
+		expect(status.body.data).toMatchObject({ installed: true, schema_version: 5, install_error: null, mapping: { ok: true } });
 		await d.restart();
 		const after = await snapshot();
 		expect(after).toEqual(before);
 		expect(d.log()).not.toMatch(/install failed/);
-		expect((d.log().match(/\[segmentation\] schema v3 ready/g) ?? []).length).toBe(2);
+		expect((d.log().match(/\[segmentation\] schema v5 ready/g) ?? []).length).toBe(2);
 		expect(d.log()).toMatch(/registered segmentation_settings/);
 		console.log(`[schema] ${d.db}: restart ready in ${d.bootSeconds.toFixed(1)} s`);
 	});

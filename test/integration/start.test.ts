@@ -1,6 +1,6 @@
 // The README's run command as a user meets it: `npm start` (scripts/start.ts) on an empty database, then again.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
@@ -45,7 +45,10 @@ describe('npm start', () => {
 	const harness = inject('harness');
 	// in the run's work directory (tmpfs when there is one, like the suites' databases)
 	const dataDir = mkdtempSync(join(harness.workDir, 'start-'));
+	// as an older `npm start` left it (mkdtemp makes 0700): the start must close it
+	chmodSync(dataDir, 0o755);
 	const envFile = join(dataDir, 'test.env');
+	const mode = (path: string) => (statSync(path).mode & 0o777).toString(8);
 	let dbEnv: Record<string, string> = {};
 	let running: Started | null = null;
 	afterAll(async () => {
@@ -59,7 +62,7 @@ describe('npm start', () => {
 		rmSync(dataDir, { recursive: true, force: true });
 	});
 
-	it('first start: installs, loads demo data, prints the URL and a generated password once; Ctrl-C stops cleanly', async () => {
+	it('first start: installs, loads demo data, prints the URL and a generated password (again at the end), no request log, private data folder; Ctrl-C stops cleanly', async () => {
 		if (harness.pg) {
 			await recreateDatabase(harness.pg, 'seg_start_test');
 			dbEnv = { DB_CLIENT: 'pg', DB_HOST: harness.pg.host, DB_PORT: String(harness.pg.port), DB_USER: harness.pg.user, DB_PASSWORD: harness.pg.password, DB_DATABASE: 'seg_start_test' };
@@ -75,6 +78,17 @@ describe('npm start', () => {
 		expect(output).toMatch(/Admin login: +owner@example.com/);
 		const password = output.match(/Admin password: +(\S+) +\(generated now/)?.[1];
 		expect(password).toBeTruthy();
+		// said when it was made, and again as the last lines of start-up (the banner), where it stays in sight
+		expect(output).toContain(`Admin login: owner@example.com / ${password} (generated now`);
+		expect(output.lastIndexOf(`Admin password:    ${password}`)).toBeGreaterThan(output.lastIndexOf(`owner@example.com / ${password}`));
+
+		// the SQLite database holds refresh tokens: folder owner-only, database 0600; and the folder ignores itself in git
+		if (!harness.pg) {
+			expect(mode(dataDir)).toBe('700');
+			expect(mode(join(dataDir, 'directus.db'))).toBe('600');
+			expect(mode(join(dataDir, 'uploads'))).toBe('700');
+			expect(readFileSync(join(dataDir, '.gitignore'), 'utf8')).toMatch(/^\*$/m);
+		}
 
 		const url = `http://127.0.0.1:${port}`;
 		const login = await directusHttp(url).request('POST', '/auth/login', { email: 'owner@example.com', password });
@@ -91,20 +105,27 @@ describe('npm start', () => {
 		running.child.kill('SIGINT');
 		expect(await running.exited).toBe(0);
 		expect(running.output()).toMatch(/Directus shut down OK|stopping Directus/);
+		// Directus's request log is off by default: the login and the item reads above left no line
+		expect(running.output()).not.toMatch(/\/auth\/login|\/items\/clients/);
+		expect(running.output()).toMatch(/Request log: +off \(LOG_REQUESTS=true/);
+		if (!harness.pg) for (const f of ['directus.db', 'directus.db-wal', 'directus.db-journal']) if (existsSync(join(dataDir, f))) expect(mode(join(dataDir, f)), f).toBe('600');
 		const ping = await fetch(`${url}/server/ping`).then(() => 'up', () => 'down');
 		expect(ping).toBe('down');
 		running = null;
 	});
 
-	it('second start: reuses the data, no new password, no second batch of demo data', async () => {
+	it('second start: reuses the data, no new password, no second batch of demo data; LOG_REQUESTS=true shows requests', async () => {
 		await stopStarted(running); // the first start, when its test failed before its own stop
 		const port = String(await freePort());
-		running = npmStart({ ENV_FILE: envFile, DATA_DIR: dataDir, PORT: port, DEMO_CLIENTS: '300', PRESSURE_LIMITER_ENABLED: 'false', ...dbEnv });
+		running = npmStart({ ENV_FILE: envFile, DATA_DIR: dataDir, PORT: port, DEMO_CLIENTS: '300', PRESSURE_LIMITER_ENABLED: 'false', LOG_REQUESTS: 'true', ...dbEnv });
 		await waitFor(running, /Directus is ready/);
 		const output = running.output();
 		expect(output).not.toMatch(/First start/);
 		expect(output).not.toMatch(/generated now/);
 		expect(output).not.toMatch(/loading demo data/);
+		expect(output).toMatch(/Request log: +on/);
+		await fetch(`http://127.0.0.1:${port}/server/info`);
+		await waitFor(running, /\/server\/info/);
 		running.child.kill('SIGTERM');
 		expect(await running.exited).toBe(0);
 		running = null;

@@ -329,25 +329,43 @@ describe('parseRule: limits', () => {
 	it(`refuses more than ${RULE_LIMITS.maxConditions} conditions (quantifiers count)`, () => {
 		const many = (n: number) => ({ _or: Array.from({ length: n }, (_, i) => leaf(i)) });
 		expect(parse(many(500)).ok).toBe(true);
-		expect(refused(many(501))).toEqual(['rule: more than 500 conditions']);
-		expect(refused({ _and: [many(499), { deals: { _some: { status: { _eq: 'won' } } } }] })).toEqual(['rule: more than 500 conditions']);
+		const tooMany = 'rule: more than 500 conditions (every value of an _in / _nin list counts as one)';
+		expect(refused(many(501))).toEqual([tooMany]);
+		expect(refused({ _and: [many(499), { deals: { _some: { status: { _eq: 'won' } } } }] })).toEqual([tooMany]);
+		// a list's values count: 2 conditions + 499 values is over, 2 + 498 is not
+		const list = (n: number) => ({ _and: [many(1), { lead_source: { _in: Array.from({ length: n }, (_, i) => `s${i}`) } }] });
+		expect(refused(list(500))).toEqual([tooMany]);
+		expect(parse(list(499)).ok).toBe(true);
 	});
 
+	/** deals.client.deals.client… : one field per object, so the object depth stays within 12. */
+	const chain = (fields: number): Record<string, unknown> => {
+		const hops = Array.from({ length: fields - 1 }, (_, i) => (i % 2 ? 'client' : 'deals'));
+		let rule: Record<string, unknown> = hops.length % 2 ? { status: { _eq: 'x' } } : { name: { _eq: 'x' } };
+		for (const hop of hops.reverse()) rule = { [hop]: rule };
+		return rule;
+	};
+
 	it('refuses going more fields deep than Directus’s MAX_RELATIONAL_DEPTH (10)', () => {
-		// deals.client.deals.client… : one field per object, so the object depth stays within 12
-		const chain = (fields: number): Record<string, unknown> => {
-			const hops = Array.from({ length: fields - 1 }, (_, i) => (i % 2 ? 'client' : 'deals'));
-			let rule: Record<string, unknown> = hops.length % 2 ? { status: { _eq: 'x' } } : { name: { _eq: 'x' } };
-			for (const hop of hops.reverse()) rule = { [hop]: rule };
-			return rule;
-		};
 		expect(refused(chain(11))).toEqual(['rule: goes more than 10 fields deep (Directus\'s MAX_RELATIONAL_DEPTH)']);
-		expect(parse(chain(10)).ok).toBe(true);
 		// a shorthand leaf counts: Directus rewrites `name: "x"` to `name: {_eq: "x"}` before measuring
 		const shorthand = (fields: number) => JSON.parse(JSON.stringify(chain(fields)).replace(/\{"_eq":"x"\}/, '"x"'));
 		expect(JSON.stringify(shorthand(11))).not.toContain('_eq');
 		expect(refused(shorthand(11))).toEqual(['rule: goes more than 10 fields deep (Directus\'s MAX_RELATIONAL_DEPTH)']);
-		expect(parse(shorthand(10)).ok).toBe(true);
+	});
+
+	it('refuses a rule that follows too many relations: a walk back and forth costs a join per step', () => {
+		// deals.client.deals.client.deals… within Directus's depth of 10, but 9 relations in a row
+		expect(refused(chain(10))[0]).toMatch(/follows more than 4 relations from the client/);
+		expect(refused(chain(6))[0]).toMatch(/follows more than 4 relations from the client/);
+		expect(parse(chain(5)).ok).toBe(true);
+		// a quantifier's body starts deeper: deals → items → product → category is the deepest allowed
+		const deep = { deals: { _some: { items: { _some: { product: { category: { name: { _eq: 'Kids' } } } } } } } };
+		expect(parse(deep).ok).toBe(true);
+		// joins in all: 13 one-hop conditions side by side
+		const wide = { _and: Array.from({ length: 13 }, (_, i) => ({ deals: { _some: { amount: { _gt: i } } } })) };
+		expect(refused(wide)).toEqual(['rule: follows relations 13 times (at most 12: each one is a join a refresh pays for every client)']);
+		expect(parse({ _and: wide._and.slice(0, 12) }).ok).toBe(true);
 	});
 
 	it('summarises a flood of errors', () => {
@@ -388,12 +406,20 @@ describe('$NOW', () => {
 		expect(resolveNow({ kind: 'now', offset: null }, 123)).toBe(123);
 	});
 
+	it('refuses an adjustment more than 200 years away (past year 9999 no database holds the instant)', () => {
+		expect(refused({ last_purchase_at: { _gte: '$NOW(+300000 years)' } })).toEqual(['rule.last_purchase_at._gte: the $NOW adjustment "$NOW(+300000 years)" reaches more than 200 years away']);
+		expect(refused({ last_purchase_at: { _gte: '$NOW(-2401 months)' } })[0]).toMatch(/more than 200 years away/);
+		expect(refused({ last_purchase_at: { _in: ['$NOW', '$NOW(100000000 hours)'] } })[0]).toMatch(/rule\.last_purchase_at\._in\[1\]: .*more than 200 years away/);
+		expect(parse({ last_purchase_at: { _gte: '$NOW(-200 years)' } }).ok).toBe(true);
+		expect(parse({ last_purchase_at: { _gte: '$NOW(+2400 months)' } }).ok).toBe(true);
+	});
+
 	it('equals Directus’s adjustDate for any instant and adjustment, in several time zones', () => {
 		const units = ['ms', 'msec', 'msecs', 's', 'sec', 'secs', 'second', 'seconds', 'm', 'min', 'mins', 'minute', 'minutes', 'h', 'hr', 'hrs', 'hour', 'hours',
 			'd', 'day', 'days', 'w', 'week', 'weeks', 'mo', 'mth', 'month', 'months', 'y', 'yr', 'yrs', 'year', 'years', 'DAYS', 'Mo', ''];
 		const adjustment = fc.tuple(
 			fc.constantFrom('', '+', '-'),
-			fc.oneof(fc.integer({ min: 0, max: 400 }).map(String), fc.double({ min: 0, max: 50, noNaN: true }).map((x) => x.toFixed(2)), fc.constantFrom('.5', '-3', '0')),
+			fc.oneof(fc.integer({ min: 0, max: 200 }).map(String), fc.double({ min: 0, max: 50, noNaN: true }).map((x) => x.toFixed(2)), fc.constantFrom('.5', '-3', '0')),
 			fc.constantFrom('', ' ', '  '),
 			fc.constantFrom(...units),
 		).map(([sign, n, space, unit]) => `${sign}${n}${space}${unit}`);

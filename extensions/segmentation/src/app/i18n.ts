@@ -46,6 +46,9 @@ export const messages = {
 		sizeTrend: 'Size, last 30 days',
 		dynamic: 'dynamic',
 		static: 'static',
+		noPermission: 'You do not have the permissions this needs (the Marketer policy has them); ask an administrator.',
+		recomputeFailed: 'Recompute failed (run {run}); the details are in the server log.',
+		databaseBusy: 'The database did not answer in time; try again shortly.',
 	},
 	ru: {
 		title: 'Сегментация',
@@ -93,6 +96,9 @@ export const messages = {
 		sizeTrend: 'Размер за 30 дней',
 		dynamic: 'динамический',
 		static: 'статический',
+		noPermission: 'Для этого нужны права, которых у вас нет (они есть у политики Marketer); обратитесь к администратору.',
+		recomputeFailed: 'Пересчёт не удался (запуск {run}); подробности — в журнале сервера.',
+		databaseBusy: 'База данных не ответила вовремя; повторите чуть позже.',
 	},
 } as const;
 

@@ -5,6 +5,10 @@ import { z } from 'zod';
 export const SCHEMES = ['abc', 'quintile', 'thresholds'] as const;
 export type Scheme = (typeof SCHEMES)[number];
 
+/** The largest maximum deal amount a setting may choose: 10^15 cents per deal, so a client's sum of cents stays
+ *  exact in a double (the core) and within a 64-bit integer (the SQL) up to ~9,000 such deals. */
+export const MAX_DEAL_AMOUNT_LIMIT = 1e13;
+
 const boundaries = z.array(z.number().finite().nonnegative()).min(1).max(9);
 const range = z.tuple([z.number().int().min(1).max(10), z.number().int().min(1).max(10)]);
 export const segmentRuleSchema = z.object({ name: z.string().trim().min(1).max(64), r: range, fm: range });
@@ -30,6 +34,8 @@ export const engineSettingsSchema = z
 		vip_top_percent: z.number().gt(0).lt(100),
 		trend_period_days: z.number().int().positive().max(3650),
 		trend_change_percent: z.number().gt(0).lt(100),
+		// a won deal above it is bad data (skipped and counted): no sum of a client's deals can overflow then
+		max_deal_amount: z.number().positive().max(MAX_DEAL_AMOUNT_LIMIT),
 		recompute_cron: z.string().trim().max(100),
 	})
 	.strict();
@@ -73,6 +79,7 @@ export const DEFAULT_ENGINE_SETTINGS: EngineSettings = {
 	vip_top_percent: 10,
 	trend_period_days: 180,
 	trend_change_percent: 30,
+	max_deal_amount: 1e12,
 	recompute_cron: '0 3 * * *',
 };
 
@@ -99,7 +106,7 @@ export function engineSettingsFromRow(row: Record<string, unknown>): { ok: true;
 				return { ok: false, errors: [`${key}: not valid JSON`] };
 			}
 		}
-		if (typeof value === 'string' && /^(default_cycle_days|sleeping_factor|refused_after_days|regular_min_purchases|vip_top_percent|trend_period_days|trend_change_percent)$/.test(key)) value = Number(value);
+		if (typeof value === 'string' && /^(default_cycle_days|sleeping_factor|refused_after_days|regular_min_purchases|vip_top_percent|trend_period_days|trend_change_percent|max_deal_amount)$/.test(key)) value = Number(value);
 		merged[key] = value;
 	}
 	const parsed = engineSettingsSchema.safeParse(merged);

@@ -5,12 +5,24 @@ import { levelsOf, type EngineSettings, type SegmentRule } from './engine-settin
 export const DAY_MS = 86_400_000;
 
 export interface StatusValues { won: string; lost: string; open: string; uninterested: string }
+/**
+ * A deal as the table holds it. NaN stands for a value that is not a number: a text amount ("abc", "NaN" — SQLite
+ * keeps any text in a numeric column; PostgreSQL's numeric holds NaN) or a text date that is not an ISO-8601 date
+ * (SQLite keeps any text in a datetime column; an ISO date in text is read as UTC and given here as its time).
+ */
 export interface DealRow { client: number | null; status: string | null; amountCents: number | null; createdMs: number | null; closedMs: number | null }
 export interface ClientRow { id: number; difficult: boolean }
 
-export type SkipReason = 'no_client' | 'unknown_status' | 'bad_amount' | 'no_date' | 'future_date';
+/**
+ * Why a deal is left out, checked in this order (a deal counts once, under the first that applies): no client; a
+ * client that doesn't exist; a status none of the four; then a won deal's amount (null, negative or not a number;
+ * above `max_deal_amount`) and closed date (none; text that is no date; after as_of); another deal's created date
+ * (text that is no date; after as_of).
+ */
+export const SKIP_REASONS = ['no_client', 'unknown_client', 'unknown_status', 'bad_amount', 'amount_over_max', 'no_date', 'bad_date', 'future_date'] as const;
+export type SkipReason = (typeof SKIP_REASONS)[number];
 export type Skipped = Record<SkipReason, number>;
-export const noSkips = (): Skipped => ({ no_client: 0, unknown_status: 0, bad_amount: 0, no_date: 0, future_date: 0 });
+export const noSkips = (): Skipped => Object.fromEntries(SKIP_REASONS.map((reason) => [reason, 0])) as Skipped;
 
 /** What a full run fixes and incremental runs reuse. Monetary cut-offs are in cents (sum) or cents per deal (average). */
 export interface Cutoffs {
@@ -106,41 +118,50 @@ export function median(values: number[]): number | null {
 	return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-/** Classifies deals as the SQL does and aggregates the facts per client. */
-export function aggregateFacts(deals: DealRow[], status: StatusValues, s: EngineSettings, asOfMs: number): { facts: Map<number, ClientFacts>; skipped: Skipped } {
+/** Why a deal is left out (SKIP_REASONS), or null when it counts. `clients`: the ids that exist (omitted: all do). */
+export function skipReason(d: DealRow, status: StatusValues, s: EngineSettings, asOfMs: number, clients?: ReadonlySet<number>): SkipReason | null {
+	if (d.client === null) return 'no_client';
+	if (clients && !clients.has(d.client)) return 'unknown_client';
+	if (d.status === null || ![status.won, status.lost, status.open, status.uninterested].includes(d.status)) return 'unknown_status';
+	if (d.status === status.won) {
+		// the SQL compares the stored amount with the maximum; cents are that amount rounded (equal for 2 decimals)
+		if (d.amountCents === null || Number.isNaN(d.amountCents) || d.amountCents < 0) return 'bad_amount';
+		if (d.amountCents > s.max_deal_amount * 100) return 'amount_over_max';
+		if (d.closedMs === null) return 'no_date';
+		if (Number.isNaN(d.closedMs)) return 'bad_date';
+		return d.closedMs > asOfMs ? 'future_date' : null;
+	}
+	if (d.createdMs !== null && Number.isNaN(d.createdMs)) return 'bad_date';
+	return d.createdMs !== null && d.createdMs > asOfMs ? 'future_date' : null;
+}
+
+/** Classifies deals as the SQL does and aggregates the facts per client. `clients`: the ids that exist (omitted: all do). */
+export function aggregateFacts(deals: DealRow[], status: StatusValues, s: EngineSettings, asOfMs: number, clients?: ReadonlySet<number>): { facts: Map<number, ClientFacts>; skipped: Skipped } {
 	const skipped = noSkips();
 	const byClient = new Map<number, { times: number[]; sum: number; recent: number; previous: number; freshOpen: boolean; staleOpen: boolean; lost: boolean; uninterested: boolean }>();
 	const period = s.trend_period_days * DAY_MS;
 	const refusedMs = s.refused_after_days * DAY_MS;
-	const known = [status.won, status.lost, status.open, status.uninterested];
 	for (const d of deals) {
-		if (d.client === null) {
-			skipped.no_client++;
+		const reason = skipReason(d, status, s, asOfMs, clients);
+		if (reason !== null) {
+			skipped[reason]++;
 			continue;
 		}
-		if (d.status === null || !known.includes(d.status)) {
-			skipped.unknown_status++;
-			continue;
-		}
-		const entry = byClient.get(d.client) ?? { times: [], sum: 0, recent: 0, previous: 0, freshOpen: false, staleOpen: false, lost: false, uninterested: false };
+		const client = d.client!;
+		const entry = byClient.get(client) ?? { times: [], sum: 0, recent: 0, previous: 0, freshOpen: false, staleOpen: false, lost: false, uninterested: false };
 		if (d.status === status.won) {
-			if (d.amountCents === null || d.amountCents < 0) skipped.bad_amount++;
-			else if (d.closedMs === null) skipped.no_date++;
-			else if (d.closedMs > asOfMs) skipped.future_date++;
-			else {
-				entry.times.push(d.closedMs);
-				entry.sum += d.amountCents;
-				if (d.closedMs > asOfMs - period) entry.recent += d.amountCents;
-				else if (d.closedMs > asOfMs - 2 * period) entry.previous += d.amountCents;
-			}
-		} else if (d.createdMs !== null && d.createdMs > asOfMs) {
-			skipped.future_date++;
+			const closedMs = d.closedMs!;
+			const cents = d.amountCents!;
+			entry.times.push(closedMs);
+			entry.sum += cents;
+			if (closedMs > asOfMs - period) entry.recent += cents;
+			else if (closedMs > asOfMs - 2 * period) entry.previous += cents;
 		} else if (d.status === status.open) {
 			if (d.createdMs !== null && d.createdMs > asOfMs - refusedMs) entry.freshOpen = true;
 			else entry.staleOpen = true;
 		} else if (d.status === status.lost) entry.lost = true;
 		else entry.uninterested = true;
-		byClient.set(d.client, entry);
+		byClient.set(client, entry);
 	}
 	const facts = new Map<number, ClientFacts>();
 	for (const [client, e] of byClient) {
@@ -226,7 +247,7 @@ export function scoreClient(facts: ClientFacts | undefined, difficult: boolean, 
 
 /** The whole base: the reference for a full recompute. */
 export function computeBase(clients: ClientRow[], deals: DealRow[], status: StatusValues, s: EngineSettings, asOfMs: number) {
-	const { facts, skipped } = aggregateFacts(deals, status, s, asOfMs);
+	const { facts, skipped } = aggregateFacts(deals, status, s, asOfMs, new Set(clients.map((c) => c.id)));
 	const cutoffs = computeCutoffs(facts.values(), s, asOfMs);
 	const scores = new Map(clients.map((c) => [c.id, scoreClient(facts.get(c.id), c.difficult, cutoffs, s, asOfMs)]));
 	return { scores, cutoffs, skipped };

@@ -8,20 +8,42 @@ export const OPTIONAL_FIELD_KEYS = ['client_name_field', 'client_lead_source_fie
 /** A SQL-safe identifier: what we accept before a name may ever reach a query (it is also checked live). */
 export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
+/** Collections a mapping may never name, whatever the live schema holds: Directus's own (`directus_*`: mapping the
+ *  client base there once made the installer grant the Marketer policy `directus_users` and add columns to it) and
+ *  the extension's own (its collections, its folder and its plain `segmentation_*` tables). Case-insensitive:
+ *  SQLite resolves table names regardless of case. Kept here, not read from base-names.ts, which imports this file;
+ *  a unit test pins that every name base-names.ts registers is in the list. */
+export const RESERVED_COLLECTIONS = ['segmentation_settings', 'client_base', 'tags', 'client_tags', 'segments', 'segment_members'] as const;
+
+/** Why a collection may not be mapped (a sentence), or null when it may. */
+export function reservedCollectionReason(name: string): string | null {
+	const lower = name.toLowerCase();
+	if (lower.startsWith('directus_')) return `"${name}" is a Directus system collection; the mapping may only name collections of the client base`;
+	if (lower.startsWith('segmentation_') || (RESERVED_COLLECTIONS as readonly string[]).includes(lower)) {
+		return `"${name}" belongs to the segmentation extension itself; the mapping may only name collections of the client base`;
+	}
+	return null;
+}
+
 const identifier = z
 	.string({ error: 'must be a collection or field name' })
 	.regex(IDENTIFIER, 'must be a plain identifier: letters, digits and _, not starting with a digit, at most 63 characters');
+/** A collection of the client base: an identifier that is not reserved. */
+const collectionName = identifier.superRefine((name, ctx) => {
+	const reason = reservedCollectionReason(name);
+	if (reason) ctx.addIssue({ code: 'custom', message: reason });
+});
 const statusValue = z.string({ error: 'must be a status value' }).trim().min(1, 'must not be empty').max(64);
 
 export const mappingSchema = z
 	.object({
-		client_collection: identifier,
+		client_collection: collectionName,
 		client_name_field: identifier.nullable(),
 		client_email_field: identifier,
 		client_consent_field: identifier,
 		client_lead_source_field: identifier.nullable(),
 		client_difficult_field: identifier.nullable(),
-		deal_collection: identifier,
+		deal_collection: collectionName,
 		deal_client_field: identifier,
 		deal_status_field: identifier,
 		deal_status_won: statusValue,
@@ -32,12 +54,12 @@ export const mappingSchema = z
 		deal_created_field: identifier,
 		deal_closed_field: identifier,
 		deal_loss_reason_field: identifier.nullable(),
-		item_collection: identifier,
+		item_collection: collectionName,
 		item_deal_field: identifier,
 		item_product_field: identifier,
-		product_collection: identifier,
+		product_collection: collectionName,
 		product_category_field: identifier,
-		category_collection: identifier,
+		category_collection: collectionName,
 		category_interest_days_field: identifier,
 	})
 	.strict()
@@ -171,4 +193,10 @@ export function checkMapping(input: unknown, live: LiveSchema): MappingCheck {
 /** Picks the mapping keys out of a settings row (which also holds other settings). */
 export function mappingFromRow(row: Record<string, unknown>): Record<string, unknown> {
 	return Object.fromEntries(MAPPING_KEYS.map((key) => [key, row[key]]));
+}
+
+/** The mapping keys a settings payload changes (its value differs from the saved row's): what only an admin may do. */
+export function changedMappingKeys(saved: Record<string, unknown>, payload: Record<string, unknown>): MappingKey[] {
+	const norm = (v: unknown) => (v === undefined || v === '' ? null : v);
+	return MAPPING_KEYS.filter((key) => key in payload && norm(payload[key]) !== norm(saved[key]));
 }

@@ -31,7 +31,15 @@ export interface RuleSchema {
 	}>;
 }
 
-export const RULE_LIMITS = { maxBytes: 65536, maxDepth: 12, maxConditions: 500 } as const;
+/**
+ * What one rule may cost. Size alone doesn't bound it: each relation followed is a join whose rows multiply, so a
+ * rule may follow at most `maxHops` relations in a row (deals → items → product → category is 4) and `maxJoins` in
+ * all; every value of an `_in` list counts as a condition (a list is bound value by value, and every active rule
+ * shares the change path's statement).
+ */
+export const RULE_LIMITS = { maxBytes: 65536, maxDepth: 12, maxConditions: 500, maxHops: 4, maxJoins: 12 } as const;
+/** `$NOW(±N unit)` beyond this is a typo, and past year 9999 no database can hold the instant. */
+export const MAX_NOW_OFFSET_YEARS = 200;
 /** Directus's default MAX_RELATIONAL_DEPTH: its REST API refuses a filter through more fields than this. */
 export const MAX_FIELD_DEPTH = 10;
 /** More errors than this are summarised (a pasted garbage rule should not produce a wall of text). */
@@ -156,6 +164,8 @@ const NOW_UNITS: Record<string, NowUnit> = {
 	milliseconds: 'millisecond', millisecond: 'millisecond', msecs: 'millisecond', msec: 'millisecond', ms: 'millisecond',
 };
 const NOW_FORM = /^\$NOW(?:\(([^()]+)\))?$/;
+/** Roughly how many years one of each unit is (enough to bound an offset). */
+const UNIT_YEARS: Record<NowUnit, number> = { year: 1, month: 1 / 12, week: 7 / 365, day: 1 / 365, hour: 1 / 8760, minute: 1 / 525_600, second: 1 / 31_536_000, millisecond: 1 / 31_536_000_000 };
 // after one leading sign: a number like ms's ("5", "1.5", ".5", "-5") and an optional unit (days by default)
 const NOW_ADJUSTMENT = /^(-?\d*\.?\d+) *([A-Za-z]+)?$/;
 // longest first: the name in an error is the one written
@@ -281,7 +291,8 @@ export function parseRule(input: unknown, schema: RuleSchema, collection: string
 
 	const parser = new RuleParser(schema);
 	const node = parser.level(raw, collection, 'rule');
-	if (parser.conditions > RULE_LIMITS.maxConditions) return fail(`rule: more than ${RULE_LIMITS.maxConditions} conditions`);
+	if (parser.conditions > RULE_LIMITS.maxConditions) return fail(`rule: more than ${RULE_LIMITS.maxConditions} conditions (every value of an _in / _nin list counts as one)`);
+	if (parser.joins > RULE_LIMITS.maxJoins) return fail(`rule: follows relations ${parser.joins} times (at most ${RULE_LIMITS.maxJoins}: each one is a join a refresh pays for every client)`);
 	if (parser.errors.length > 0) {
 		const errors = parser.errors.slice(0, MAX_ERRORS);
 		if (parser.errors.length > MAX_ERRORS) errors.push(`… and ${parser.errors.length - MAX_ERRORS} more`);
@@ -327,10 +338,24 @@ type FieldInfo = { type: string; special?: string[] | null };
 class RuleParser {
 	readonly errors: string[] = [];
 	conditions = 0;
+	/** Relations followed in all (joins); each counted once per place it is written. */
+	joins = 0;
+	/** Relations followed from the rule's client to the current level (_some / _none bodies). */
+	private levelHops = 0;
 	private readonly schema: RuleSchema;
 
 	constructor(schema: RuleSchema) {
 		this.schema = schema;
+	}
+
+	/** One more relation followed, `pathHops` deep within the current level: false (with the error) past a limit. */
+	private follow(pathHops: number, at: string): boolean {
+		this.joins++;
+		if (this.levelHops + pathHops > RULE_LIMITS.maxHops) {
+			this.error(at, `follows more than ${RULE_LIMITS.maxHops} relations from the client (each one multiplies the rows a refresh reads); start from a closer field`);
+			return false;
+		}
+		return true;
 	}
 
 	private error(path: string, message: string): null {
@@ -406,7 +431,10 @@ class RuleParser {
 				return this.error(innerAt, `${inner} must hold exactly one condition (Directus 12.4 silently ignores one with several, or with _and / _or); for several conditions on the same related row put them side by side in the rule's top-level _and: [{"${key}": {…}}, {"${key}": {…}}]`);
 			}
 			this.conditions++;
+			if (!this.follow(1, innerAt)) return null;
+			this.levelHops++;
 			const body = this.level(innerValue, relation.to, innerAt);
+			this.levelHops--;
 			return { kind: inner === '_some' ? 'some' : 'none', relation, rule: body ?? { kind: 'all' } };
 		}
 		if (inner === '_and' || inner === '_or') return this.error(innerAt, `${inner} goes around conditions, not inside a field`);
@@ -416,6 +444,7 @@ class RuleParser {
 		}
 		// a nested field: follow the relation (a LEFT JOIN in Directus, shared by conditions on the same path)
 		if (!relation) return this.error(at, `"${collection}.${key}" is not a relational field, so "${inner}" can't follow it`);
+		if (!this.follow(path.length + 1, at)) return null;
 		return this.field(inner, innerValue, relation.to, [...path, relation], innerAt);
 	}
 
@@ -480,6 +509,8 @@ class RuleParser {
 				if (v === null) valid = false;
 				else values.push(v);
 			});
+			// each value is bound on its own: a long list costs what as many conditions cost
+			this.conditions += values.length - 1;
 			return valid ? node(op, values) : null;
 		}
 		if ((op === '_eq' || op === '_neq') && coerce(value) === null) return node(op === '_eq' ? '_null' : '_nnull', []);
@@ -529,6 +560,14 @@ class RuleParser {
 	}
 
 	private now(raw: string, at: string): NowValue | null {
+		const value = this.nowForm(raw, at);
+		if (value?.offset && Math.abs(value.offset.amount) * UNIT_YEARS[value.offset.unit] > MAX_NOW_OFFSET_YEARS) {
+			return this.error(at, `the $NOW adjustment ${show(raw)} reaches more than ${MAX_NOW_OFFSET_YEARS} years away`);
+		}
+		return value;
+	}
+
+	private nowForm(raw: string, at: string): NowValue | null {
 		const form = NOW_FORM.exec(raw);
 		if (!form) return this.error(at, `expected $NOW or $NOW(±N unit), got ${show(raw)}`);
 		if (form[1] === undefined) return { kind: 'now', offset: null };

@@ -13,6 +13,37 @@ export const ForbiddenSegmentationError = createError(
 	403,
 );
 
+/** An endpoint's permission check failed: names what is missing, as Directus's own permissions decided. */
+export const MissingPermissionError = createError<{ missing: string[] }>(
+	'FORBIDDEN',
+	(ext) => `You need admin access or the Marketer policy to use segmentation: this needs permission to ${ext.missing.join(', ')}.`,
+	403,
+);
+
+/** Something only an administrator may do (an `as_of` far from today, the mapping check). */
+export const AdminOnlyError = createError<{ reason: string }>('FORBIDDEN', (ext) => `Only an administrator may ${ext.reason}.`, 403);
+
+/** A non-admin tried to change the client base mapping on the settings singleton. */
+export const MappingAdminOnlyError = createError<{ keys: string[] }>(
+	'FORBIDDEN',
+	(ext) => `Only an administrator may change the client base mapping (${ext.keys.join(', ')}); marketers may change the engine settings.`,
+	403,
+);
+
+/** The database did not answer while checking permissions: a 503 to retry, never a 403. */
+export const DatabaseUnavailableError = createError<{ reason: string }>(
+	'SERVICE_UNAVAILABLE',
+	(ext) => `The database did not answer while checking your permissions (${ext.reason}); try again shortly.`,
+	503,
+);
+
+/** A failed recompute as the caller sees it: a short message and the run id; the details are in the server log. */
+export const RecomputeFailedHttpError = createError<{ run: number | null }>(
+	'SEGMENTATION_RUN_FAILED',
+	(ext) => (ext.run === null ? 'Recompute failed; see the server log.' : `Recompute failed (run ${ext.run}); see the server log.`),
+	500,
+);
+
 export const NotInstalledError = createError<{ reason: string }>(
 	'SERVICE_UNAVAILABLE',
 	(ext) => `Segmentation is not installed: ${ext.reason}`,

@@ -44,7 +44,7 @@ export class Segmentation {
 		this.scoring = new Scoring(ctx, this.leases);
 		this.segments = new SegmentService(ctx, this.leases);
 		this.fullPass = new FullPass(ctx, this.scoring, this.segments);
-		this.pipeline = new ChangePipeline(ctx, this.scoring, this.fullPass, [rescoreStep, autoTagsStep(this.segments), requalifyStep(this.segments)]);
+		this.pipeline = new ChangePipeline(ctx, this.scoring, this.fullPass, this.segments, [rescoreStep, autoTagsStep(this.segments), requalifyStep(this.segments)]);
 		this.scheduler = new Scheduler(ctx, this.leases, [dailyJob(ctx, this.fullPass, this.instance)]);
 	}
 

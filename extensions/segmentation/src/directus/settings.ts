@@ -1,20 +1,42 @@
 // Reading and guarding the segmentation settings (the mapping lives in the settings singleton).
 import { SETTINGS_COLLECTION } from '../core/base-names.ts';
-import { checkMapping, MAPPING_KEYS, mappingFromRow, type Mapping, type MappingCheck } from '../core/mapping.ts';
+import { changedMappingKeys, checkMapping, MAPPING_KEYS, mappingFromRow, parseMapping, type Mapping, type MappingCheck } from '../core/mapping.ts';
 import type { Knex } from 'knex';
 import type { DirectusContext } from './context.ts';
-import { InvalidEngineSettingsError, InvalidMappingError, NotInstalledError } from './errors.ts';
+import { InvalidEngineSettingsError, InvalidMappingError, MappingAdminOnlyError, NotInstalledError } from './errors.ts';
 import { engineSettingsFromRow, ENGINE_SETTING_KEYS } from '../core/engine-settings.ts';
 import { parseCron } from '../core/cron.ts';
 
-/** Filter for settings saves: the mapping after the save must fit the live schema, else 400 naming the problem. */
-export async function validateSettingsPayload(ctx: DirectusContext, payload: Record<string, unknown>, knex: Knex = ctx.database): Promise<Record<string, unknown>> {
+/** Who saves: Directus's accountability of the save (null or absent for the system itself: the installer, Flows
+ *  without a user, scripts). */
+export interface SaverAccountability { user?: string | null; admin?: boolean }
+
+/**
+ * Filter for settings saves (create and update of the singleton), in this order:
+ * 1. the mapping after the save must have the right shape and name no reserved collection (`directus_*`, the
+ *    extension's own) — 400 for everyone, a rule that needs no schema;
+ * 2. the mapping is schema, not marketing: only an admin (or the system) may change a mapping key — 403 — while
+ *    marketers keep changing the engine settings on the same row (the Core tier has no field-level permissions, so
+ *    this is enforced here, with the save's accountability);
+ * 3. the mapping must fit the live schema — 400 naming the problem; the engine settings must be valid — 400.
+ */
+export async function validateSettingsPayload(
+	ctx: DirectusContext,
+	payload: Record<string, unknown>,
+	knex: Knex = ctx.database,
+	accountability: SaverAccountability | null = null,
+): Promise<Record<string, unknown>> {
 	const touchesMapping = MAPPING_KEYS.some((key) => key in payload);
 	const touchesEngine = ENGINE_SETTING_KEYS.some((key) => key in payload);
 	if (!touchesMapping && !touchesEngine) return payload;
 	const current = (await knex(SETTINGS_COLLECTION).first()) ?? {};
 	if (touchesMapping) {
-		const check = checkMapping(mappingFromRow({ ...current, ...payload }), await ctx.getSchema({ database: knex }));
+		const proposed = mappingFromRow({ ...current, ...payload });
+		const shape = parseMapping(proposed);
+		if (!shape.ok) throw new InvalidMappingError({ errors: shape.errors });
+		const changed = changedMappingKeys(current, payload);
+		if (changed.length && accountability && accountability.admin !== true) throw new MappingAdminOnlyError({ keys: changed });
+		const check = checkMapping(proposed, await ctx.getSchema({ database: knex }));
 		if (!check.ok) throw new InvalidMappingError({ errors: check.errors });
 	}
 	if (touchesEngine) {

@@ -78,14 +78,20 @@ const toQueueRows = (list: Array<{ id: unknown; attempts: unknown }>): QueueRows
 	attempts: list.reduce((max, r) => Math.max(max, Number(r.attempts ?? 0)), 0),
 });
 
-/** Whether more than n rows are due (a bulk load: one full pass beats many incremental batches). */
-export async function dueBeyond(knex: Knex, n: number, nowMs = Date.now()): Promise<boolean> {
-	return Boolean(await knex(CHANGES_TABLE).where('not_before', '<=', nowMs).orderBy('id').offset(Math.trunc(n)).first('id'));
-}
-
-/** Whether a whole-base pass was asked for and is due now. */
-export async function fullPassDue(knex: Knex, nowMs = Date.now()): Promise<boolean> {
-	return Boolean(await knex(CHANGES_TABLE).whereNull('client_id').andWhere('not_before', '<=', nowMs).first('id'));
+/**
+ * Whether the due rows call for a whole-base pass: one was asked for (a NULL row), or more than `n` rows wait (a
+ * bulk load: one full pass beats many incremental batches). One query: it runs before every batch.
+ */
+export async function fullPassWanted(knex: Knex, n: number, nowMs = Date.now()): Promise<boolean> {
+	const [row] = rows(
+		await knex.raw(
+			`SELECT EXISTS (SELECT 1 FROM ${CHANGES_TABLE} WHERE client_id IS NULL AND not_before <= ?) AS asked,
+				EXISTS (SELECT 1 FROM ${CHANGES_TABLE} WHERE not_before <= ? ORDER BY id LIMIT 1 OFFSET ?) AS bulk`,
+			[nowMs, nowMs, Math.trunc(n)],
+		),
+	);
+	// SQLite answers 0 / 1, PostgreSQL false / true: Number() reads both
+	return Number(row?.['asked']) === 1 || Number(row?.['bulk']) === 1;
 }
 
 /** Every row visible now (a whole-base pass covers them; rows committed later stay for the next drain). */

@@ -18,6 +18,19 @@ export class RecomputeBusyError extends LeaseBusyError {
 	}
 }
 
+/** What a failed run's row says: short, no SQL; the full error goes to the server log. */
+export const runFailedMessage = (runId: number) => `recompute failed (run ${runId}); see the server log`;
+
+/** A full run that failed: its run id, and the original error (message and all) as the cause. */
+export class RecomputeFailedError extends Error {
+	override name = 'RecomputeFailedError';
+	readonly runId: number;
+	constructor(runId: number, cause: unknown) {
+		super(`recompute failed (run ${runId}): ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+		this.runId = runId;
+	}
+}
+
 export interface RunRecord {
 	id: number;
 	kind: 'full';
@@ -97,11 +110,13 @@ async function recomputeHoldingLease(o: RecomputeOptions): Promise<RunRecord> {
 		});
 		return (await readRun(knex, runId))!;
 	} catch (error) {
+		// the row keeps a short message (a failed statement's SQL would reach whoever may list runs); the thrown error
+		// carries the whole cause for the server log
 		await knex(RUNS_TABLE)
 			.where({ id: runId })
-			.update({ status: 'failed', finished_at: Date.now(), duration_ms: Date.now() - started, error: error instanceof Error ? error.message : String(error) })
+			.update({ status: 'failed', finished_at: Date.now(), duration_ms: Date.now() - started, error: runFailedMessage(runId) })
 			.catch(() => undefined);
-		throw error;
+		throw new RecomputeFailedError(runId, error);
 	}
 }
 

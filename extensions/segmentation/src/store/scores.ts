@@ -6,11 +6,11 @@
 import type { Knex } from 'knex';
 import type { Mapping } from '../core/mapping.ts';
 import { levelsOf, type EngineSettings } from '../core/engine-settings.ts';
-import { cutoffPositions, DAY_MS, noSkips, vipPosition, type Cutoffs, type Skipped } from '../core/engine.ts';
+import { cutoffPositions, DAY_MS, noSkips, vipPosition, type Cutoffs, type Skipped, type SkipReason } from '../core/engine.ts';
 import { dialectOf } from './dialects/index.ts';
 import { baseTables } from './queries/base-tables.ts';
 import {
-	baseCycleQuery, factsQuery, FACT_COLUMNS, monetary, recency, scoredCountQuery, scoredQuery, skippedQuery, stageFactsQuery, valuesAtQuery, writeScoresQuery,
+	baseCycleQuery, dropOrphanFactsQuery, factsQuery, FACT_COLUMNS, monetary, recency, scoredCountQuery, scoredQuery, skippedQuery, stageFactsQuery, valuesAtQuery, writeScoresQuery,
 } from './queries/scores.ts';
 import { inClients, run, sql, type Sql } from './queries/sql.ts';
 import { forEachClientRange, rows, type ClientRestriction } from './restriction.ts';
@@ -24,12 +24,14 @@ export interface EngineScope {
 	asOfMs: number;
 }
 
-/** Deals a run leaves out, by reason (the same classification as core's aggregateFacts). */
+/** Deals a run leaves out, by reason (the same classification as core's skipReason): every reason, 0 when none. */
 export async function countSkipped(scope: EngineScope): Promise<Skipped> {
 	const { knex } = scope;
-	const [row] = rows(await run(knex, skippedQuery(baseTables(scope.mapping), dialectOf(knex), scope.asOfMs)));
 	const skipped = noSkips();
-	for (const key of Object.keys(skipped) as Array<keyof Skipped>) skipped[key] = Number(row?.[key] ?? 0);
+	for (const row of rows(await run(knex, skippedQuery(baseTables(scope.mapping), dialectOf(knex), scope.settings, scope.asOfMs)))) {
+		const reason = String(row['reason']) as SkipReason;
+		if (reason in skipped) skipped[reason] = Number(row['n']);
+	}
 	return skipped;
 }
 
@@ -42,6 +44,8 @@ export async function buildStage(scope: EngineScope): Promise<number> {
 	await forEachClientRange(knex, mapping, d.passChunk, async (only) => {
 		await run(knex, sql`INSERT INTO ${t.stage} (${FACT_COLUMNS}) ${factsQuery(t, d, scope.settings, scope.asOfMs, only)}`);
 	});
+	// deals of clients that don't exist must not move the cut-offs (skippedQuery counts them)
+	await run(knex, dropOrphanFactsQuery(t));
 	await d.analyze(knex, t.stage);
 	const [row] = rows(await run(knex, sql`SELECT COUNT(*) AS n FROM ${t.stage}`));
 	return Number(row?.['n'] ?? 0);

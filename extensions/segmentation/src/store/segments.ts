@@ -26,6 +26,19 @@ export interface MembershipScope {
 	atMs: number;
 	/** Why: change | refresh | schedule | rule | manual | picked. */
 	cause: string;
+	/**
+	 * How long the work may take: PostgreSQL cancels a statement past it (statement_timeout); SQLite, which can't be
+	 * interrupted mid-statement here, stops a whole-base refresh between its chunks (which yield the connection).
+	 */
+	budgetMs?: number;
+}
+
+/** A segment's refresh ran past its budget: stopped (its chunks so far are kept), to be paused by the caller. */
+export class SegmentBudgetError extends Error {
+	override name = 'SegmentBudgetError';
+	constructor(budgetMs: number) {
+		super(`paused: its refresh took longer than ${Math.round(budgetMs / 1000)} s; simplify the rule (fewer relations, shorter lists) and save it again`);
+	}
 }
 
 export type MembershipDelta = Map<number, { entered: number; left: number }>;
@@ -38,6 +51,7 @@ export async function requalify(scope: MembershipScope, segments: CompiledSegmen
 	const t = baseTables(scope.mapping);
 	const change = { atMs: scope.atMs, cause: scope.cause };
 	await scope.knex.transaction(async (trx) => {
+		if (scope.budgetMs && d.pg) await trx.raw(`SET LOCAL statement_timeout = ${Math.ceil(scope.budgetMs)}`);
 		const hits = await d.holdSet(trx, HITS, hitsQuery(t, d, segments, only), only === null);
 		const entered = await d.enterMembers(trx, t, hits.source, change);
 		const left = await d.leaveMembers(trx, t, leavingCondition(t, segments, only, hits.source), change);
@@ -60,7 +74,9 @@ async function addToMemberCounts(knex: Knex, t: BaseTables, delta: MembershipDel
 export async function refreshSegment(scope: MembershipScope, segment: CompiledSegment): Promise<{ entered: number; left: number; member_count: number }> {
 	let entered = 0;
 	let left = 0;
+	const started = Date.now();
 	await forEachClientRange(scope.knex, scope.mapping, dialectOf(scope.knex).passChunk, async (only) => {
+		if (scope.budgetMs && Date.now() - started > scope.budgetMs) throw new SegmentBudgetError(scope.budgetMs);
 		const change = (await requalify(scope, [segment], only)).get(segment.id);
 		entered += change?.entered ?? 0;
 		left += change?.left ?? 0;

@@ -1,18 +1,25 @@
 // /segmentation/segments/*: refreshes, enter/exit events, size history, lead sources, the library, rule checks.
 // Thin: validate the request with zod, call the segment runtime or the store, answer JSON.
-import type { Request, Response, Router } from 'express';
+// Each route states what it reads and changes (access.ts asks Directus's permissions); member ids need read on the
+// members and the clients.
+import type { Request, Router } from 'express';
 import { z } from 'zod';
 import { SEGMENT_NAMES } from '../../core/base-names.ts';
 import { leadSourceBreakdown, listActiveSegments, listEvents, listSnapshots } from '../../store/segments.ts';
-import type { Accountability } from '../access.ts';
+import { need, type Need, type Requirement } from '../access.ts';
 import type { DirectusContext } from '../context.ts';
 import { InvalidRequestError, InvalidSegmentError, NotFoundSegmentError, SegmentsBusyHttpError } from '../errors.ts';
 import { seedSegmentLibrary, seedTagTemplates } from '../install/segment-library.ts';
 import { SegmentsBusyError, type SegmentService } from '../segments/segment-service.ts';
 import { requireMapping } from '../settings.ts';
+import { assertAsOfAllowed, type Route } from './route.ts';
 
-type Handler = (req: Request & { accountability?: Accountability }, res: Response) => Promise<unknown>;
-type Route = (handler: Handler) => (req: Request, res: Response, next: (e?: unknown) => void) => Promise<void>;
+const { segments: SEGMENTS, members: MEMBERS, clientTags: CLIENT_TAGS, tags: TAGS } = SEGMENT_NAMES;
+/** A refresh changes the members (entries and exits) and the segments (counts, refresh time). */
+export const SEGMENT_REFRESH_WRITES: Need[] = [...need('update', SEGMENTS), ...need('create', MEMBERS), ...need('delete', MEMBERS)];
+/** A refresh of every segment first drops expired auto tags. */
+const REFRESH_ALL_WRITES: Need[] = [...SEGMENT_REFRESH_WRITES, ...need('delete', CLIENT_TAGS)];
+const READ_SEGMENTS: Need[] = need('read', SEGMENTS);
 
 const isoDate = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'must be an ISO date or date-time, e.g. 2026-01-31 or 2026-01-31T00:00:00Z');
 const refreshBody = z.object({ as_of: isoDate.optional() }).strict();
@@ -41,6 +48,8 @@ export function mountSegmentRoutes(router: Router, ctx: DirectusContext, service
 		if (!row) throw new NotFoundSegmentError({ id: String(id) });
 		return row as { id: number; name: string; kind: string; is_active: boolean; member_count: number };
 	};
+	/** Who is in a segment: the segments, their members and the clients (the mapped collection). */
+	const readMembers = async (): Promise<Requirement> => [...READ_SEGMENTS, ...need('read', MEMBERS), ...need('read', (await requireMapping(ctx)).client_collection)];
 	const refreshing = async <T>(run: () => Promise<T>) => {
 		try {
 			return await run();
@@ -53,16 +62,17 @@ export function mountSegmentRoutes(router: Router, ctx: DirectusContext, service
 	// Active segments with counts and 30 days of daily sizes (the module's table).
 	router.get(
 		'/segments',
-		route(async () => ({ data: await listActiveSegments(ctx.database, 30, Date.now()) })),
+		route(READ_SEGMENTS, async () => ({ data: await listActiveSegments(ctx.database, 30, Date.now()) })),
 	);
 
 	// Re-evaluates every active dynamic segment (time-based rules: $NOW, sleeping, recency), after dropping expired
 	// auto tags. Body: { as_of?: ISO date }. Once per cluster: 409 while another refresh runs.
 	router.post(
 		'/segments/refresh',
-		route(async (req) => {
+		route(REFRESH_ALL_WRITES, async (req) => {
 			const body = parse(refreshBody, req.body, 'body');
 			const asOfMs = body.as_of ? Date.parse(body.as_of) : Date.now();
+			assertAsOfAllowed(req.accountability, body.as_of, asOfMs);
 			return { data: await refreshing(() => segments().refresh(null, 'refresh', asOfMs)) };
 		}),
 	);
@@ -70,7 +80,7 @@ export function mountSegmentRoutes(router: Router, ctx: DirectusContext, service
 	// Adds the missing library templates for the current RFM scheme, and one per interest tag with { tags: true }.
 	router.post(
 		'/segments/library',
-		route(async (req) => {
+		route(async (req) => [...need('create', SEGMENTS), ...(libraryBody.safeParse(req.body ?? {}).data?.tags ? need('read', TAGS) : [])], async (req) => {
 			const body = parse(libraryBody, req.body, 'body');
 			const mapping = await requireMapping(ctx);
 			const library = await seedSegmentLibrary(ctx, mapping);
@@ -82,7 +92,7 @@ export function mountSegmentRoutes(router: Router, ctx: DirectusContext, service
 	// Checks a rule against the live schema without saving it (the App's segment form, scripts).
 	router.post(
 		'/segments/rule/check',
-		route(async (req) => {
+		route(READ_SEGMENTS, async (req) => {
 			const body = parse(ruleCheckBody, req.body, 'body');
 			const parsed = await segments().parse(body.rule);
 			return { data: parsed.ok ? { ok: true, errors: [] } : { ok: false, errors: parsed.errors } };
@@ -91,10 +101,11 @@ export function mountSegmentRoutes(router: Router, ctx: DirectusContext, service
 
 	router.post(
 		'/segments/:id/refresh',
-		route(async (req) => {
+		route(SEGMENT_REFRESH_WRITES, async (req) => {
 			const segment = await existing(req);
 			const body = parse(refreshBody, req.body, 'body');
 			const asOfMs = body.as_of ? Date.parse(body.as_of) : Date.now();
+			assertAsOfAllowed(req.accountability, body.as_of, asOfMs);
 			const summary = await refreshing(() => segments().refresh([segment.id], 'refresh', asOfMs));
 			if (summary.skipped.length) throw new InvalidSegmentError({ errors: summary.skipped.map((s) => s.reason) });
 			return { data: summary.segments[0] };
@@ -103,7 +114,7 @@ export function mountSegmentRoutes(router: Router, ctx: DirectusContext, service
 
 	router.get(
 		'/segments/:id/events',
-		route(async (req) => {
+		route(readMembers, async (req) => {
 			const segment = await existing(req);
 			const query = parse(eventsQuery, req.query, 'query');
 			return { data: await listEvents(ctx.database, segment.id, query) };
@@ -112,7 +123,7 @@ export function mountSegmentRoutes(router: Router, ctx: DirectusContext, service
 
 	router.get(
 		'/segments/:id/history',
-		route(async (req) => {
+		route(READ_SEGMENTS, async (req) => {
 			const segment = await existing(req);
 			const query = parse(historyQuery, req.query, 'query');
 			return { data: { segment: segment.id, member_count: Number(segment.member_count ?? 0), snapshots: await listSnapshots(ctx.database, segment.id, query.from) } };
@@ -121,7 +132,7 @@ export function mountSegmentRoutes(router: Router, ctx: DirectusContext, service
 
 	router.get(
 		'/segments/:id/lead-sources',
-		route(async (req) => {
+		route(readMembers, async (req) => {
 			const segment = await existing(req);
 			const mapping = await requireMapping(ctx);
 			if (!mapping.client_lead_source_field) throw new InvalidRequestError({ errors: ['client_lead_source_field: no lead source field is mapped in the segmentation settings'] });

@@ -14,13 +14,13 @@ import { SegmentGuards } from './segment-guards.ts';
 type Payload = Record<string, unknown>;
 type Meta = Payload & { collection?: string; key?: unknown; keys?: unknown[]; payload?: Payload };
 /** A filter's event context: its database is the saving transaction, which filter-time reads and writes must use. */
-type EventContext = { database?: Knex } | undefined;
+type EventContext = { database?: Knex; accountability?: { user?: string | null; admin?: boolean } | null } | undefined;
 
 export default defineHook(({ init, filter, action, schedule }, hookContext) => {
 	const ctx = hookContext as unknown as DirectusContext;
 	const root = segmentationFor(ctx);
 	const tracker = new ChangeTracker(new QueueAtCommit(ctx.database, ctx.logger));
-	const guards = new SegmentGuards(ctx, root.segments, root.mapping);
+	const guards = new SegmentGuards(ctx, root.segments, root.mapping, () => root.pipeline.kick());
 	/** The mapping, once the schema is installed (before that there is no queue to write to). */
 	const mapping = (knex?: Knex) => (root.installStatus.report ? root.mapping.current(knex) : Promise.resolve(null));
 
@@ -29,7 +29,7 @@ export default defineHook(({ init, filter, action, schedule }, hookContext) => {
 	filter(`${SETTINGS_COLLECTION}.items.create`, (payload: Payload, _meta: Meta, event: EventContext) => guardSettings(payload, event));
 	filter(`${SETTINGS_COLLECTION}.items.update`, (payload: Payload, _meta: Meta, event: EventContext) => guardSettings(payload, event));
 	async function guardSettings(payload: Payload, event: EventContext) {
-		const checked = await validateSettingsPayload(ctx, payload, event?.database);
+		const checked = await validateSettingsPayload(ctx, payload, event?.database, event?.accountability ?? null);
 		root.mapping.forget();
 		return checked;
 	}
@@ -51,14 +51,14 @@ export default defineHook(({ init, filter, action, schedule }, hookContext) => {
 	filter('items.update', async (payload: Payload, meta: Meta, event: EventContext) => {
 		const trx = event?.database ?? ctx.database;
 		if (meta.collection === SEGMENT_NAMES.segments) return guards.checkSegment(payload, meta.keys ?? [], trx);
-		if (meta.collection === SEGMENT_NAMES.members) await guards.noteMembers(meta.keys ?? [], trx, true);
+		if (meta.collection === SEGMENT_NAMES.members) guards.checkMemberUpdate(payload);
 		const m = await mapping(trx);
 		if (m) await tracker.beforeUpdate(trx, m, meta.collection, meta.keys, payload);
 		return payload;
 	});
 	filter('items.delete', async (keys: unknown, meta: Meta, event: EventContext) => {
 		const trx = event?.database ?? ctx.database;
-		if (meta.collection === SEGMENT_NAMES.members) await guards.noteMembers(keys as unknown[], trx, true);
+		if (meta.collection === SEGMENT_NAMES.members) await guards.noteMembers(keys as unknown[], trx);
 		const m = await mapping(trx);
 		if (m && meta.collection === m.client_collection) await guards.beforeClientsDeleted(keys as unknown[], trx);
 		if (m) await tracker.beforeDelete(trx, m, meta.collection, keys as unknown[]);
@@ -68,7 +68,7 @@ export default defineHook(({ init, filter, action, schedule }, hookContext) => {
 	const after = (event: 'create' | 'update' | 'delete') => async (meta: Meta) => {
 		const keys = event === 'create' ? [meta.key] : (meta.keys ?? []);
 		try {
-			if (meta.collection === SEGMENT_NAMES.segments) return guards.afterSegmentSaved(event, keys, meta.payload);
+			if (meta.collection === SEGMENT_NAMES.segments) return guards.afterSegmentSaved(event, meta.payload);
 			if (meta.collection === SEGMENT_NAMES.members && event !== 'update') return await guards.afterMembers(event, keys);
 			const m = await mapping();
 			if (m && (await tracker.afterCommit(ctx.database, m, event, meta.collection, keys, meta.payload))) root.pipeline.kick();

@@ -9,12 +9,22 @@ import { membershipsOf, recordMembershipChanges } from '../../store/segments.ts'
 import type { DirectusContext } from '../context.ts';
 import { InvalidSegmentError } from '../errors.ts';
 import type { MappingCache } from '../mapping-cache.ts';
-import { SegmentsBusyError, type SegmentService } from '../segments/segment-service.ts';
+import type { SegmentService } from '../segments/segment-service.ts';
 import { PendingNotes } from './pending-notes.ts';
 
 type Payload = Record<string, unknown>;
 const N = SEGMENT_NAMES;
 const RULE_KEYS = ['rule', 'kind', 'is_active'];
+
+/** A save owes a refresh when the segment then has a rule to follow: active dynamic, or a new static one (filled
+ *  from its rule once). */
+function refreshOwed(saved: Payload | null, payload: Payload): boolean {
+	const after = { ...(saved ?? {}), ...payload };
+	const rule = after['rule'];
+	if (rule === null || rule === undefined || rule === '') return false;
+	const active = after['is_active'] === true || after['is_active'] === 1;
+	return (after['kind'] ?? 'dynamic') === 'dynamic' ? active : saved === null;
+}
 
 export class SegmentGuards {
 	private readonly membersBefore = new PendingNotes<Array<{ segment: number; client: number }>>();
@@ -22,11 +32,14 @@ export class SegmentGuards {
 	private readonly ctx: DirectusContext;
 	private readonly segments: SegmentService;
 	private readonly mapping: MappingCache;
+	/** Wakes the change pipeline, which serves the refreshes saves owe. */
+	private readonly wake: () => void;
 
-	constructor(ctx: DirectusContext, segments: SegmentService, mapping: MappingCache) {
+	constructor(ctx: DirectusContext, segments: SegmentService, mapping: MappingCache, wake: () => void) {
 		this.ctx = ctx;
 		this.segments = segments;
 		this.mapping = mapping;
+		this.wake = wake;
 	}
 
 	/** segments create/update: computed fields dropped, fields and rule checked (400 naming each problem). */
@@ -43,27 +56,26 @@ export class SegmentGuards {
 			}
 		}
 		if (errors.size) throw new InvalidSegmentError({ errors: [...errors] });
+		if (RULE_KEYS.some((key) => key in clean)) {
+			// what the segment selects may have changed: a fresh start (no old failure), and a refresh owed if it has
+			// a rule to follow — written with the save, served after the commit by the pipeline (even after a crash)
+			clean['refresh_error'] = null;
+			if (savedRows.some((saved) => refreshOwed(saved ?? null, clean))) clean['refresh_requested_at'] = new Date().toISOString();
+		}
 		return clean;
 	}
 
-	/** After a segment save: this instance re-reads active rules; a new or changed active rule refreshes it. */
-	afterSegmentSaved(event: 'create' | 'update' | 'delete', keys: unknown[], payload: Payload | undefined): void {
+	/** After a segment save: this instance re-reads active rules; a refresh the save owes is served by the pipeline. */
+	afterSegmentSaved(event: 'create' | 'update' | 'delete', payload: Payload | undefined): void {
 		this.segments.forget();
-		if (event === 'delete' || !payload || !RULE_KEYS.some((key) => key in payload)) return;
-		void this.refreshSoon(keys.map(Number), event);
+		if (event !== 'delete' && payload && RULE_KEYS.some((key) => key in payload)) this.wake();
 	}
 
-	private async refreshSoon(ids: number[], event: 'create' | 'update'): Promise<void> {
-		const rows: Payload[] = await this.ctx.database(N.segments).whereIn('id', ids).select('id', 'kind', 'is_active', 'rule');
-		// active dynamic: follows the new rule now; a new static one with a rule is filled from it once
-		const due = rows.filter((r) => r['rule'] !== null && (r['kind'] === 'dynamic' ? Boolean(r['is_active']) : event === 'create')).map((r) => Number(r['id']));
-		if (!due.length) return;
-		try {
-			// a refresh running elsewhere (the daily job, another save) is waited for, up to a minute
-			await this.segments.refresh(due, 'rule', Date.now(), 60_000);
-		} catch (error) {
-			if (error instanceof SegmentsBusyError) this.ctx.logger.warn(`[segmentation] segment(s) ${due.join(', ')} not refreshed after a save: the cluster stayed busy; the next refresh catches up`);
-			else this.ctx.logger.error(`[segmentation] refreshing segment(s) ${due.join(', ')} after a save failed: ${(error as Error).message}`);
+	/** segment_members update: a membership is a pair; moving it would bypass the events, counts and kind checks. */
+	checkMemberUpdate(payload: Payload): void {
+		const moved = ['segment', 'client'].filter((key) => key in payload);
+		if (moved.length) {
+			throw new InvalidSegmentError({ errors: [`members: ${moved.join(' and ')} of a membership can't be changed; remove the member and add the client to the segment it belongs to`] });
 		}
 	}
 
@@ -76,13 +88,13 @@ export class SegmentGuards {
 		return { ...payload, entered_at: new Date().toISOString() };
 	}
 
-	/** segment_members delete (and update, which may move a row): note the pairs inside the transaction. */
-	async noteMembers(keys: unknown[], knex: Knex, forbidDynamic: boolean): Promise<void> {
+	/** segment_members delete: hand-picked members only; the pairs are noted for their events after the commit. */
+	async noteMembers(keys: unknown[], knex: Knex): Promise<void> {
 		const rows: Array<{ segment: number; client: number; kind: string }> = await knex(`${N.members} as m`)
 			.join(`${N.segments} as s`, 's.id', 'm.segment')
 			.whereIn('m.id', keys as number[])
 			.select('m.segment', 'm.client', 's.kind');
-		if (forbidDynamic && rows.some((r) => r.kind === 'dynamic')) {
+		if (rows.some((r) => r.kind === 'dynamic')) {
 			throw new InvalidSegmentError({ errors: ['members: a dynamic segment’s members follow its rule; make the segment static to remove members by hand'] });
 		}
 		this.membersBefore.put(JSON.stringify(keys), rows.map((r) => ({ segment: Number(r.segment), client: Number(r.client) })));

@@ -2,14 +2,30 @@
 // client tags, segments and (static) members. (Core tier refuses field-limited permissions, so the client card's tag
 // editor, an update of the client, needs a policy that may update clients; marketers tag through Client tags.)
 // Plain collection permissions only: Directus 12's Core tier ignores item-level permission rules.
+// The installer never widens a policy beyond the client base (the five mapped collections) and the extension's own
+// collections: a mapping naming a system collection is refused before (core/mapping.ts), and this is checked again
+// here, so no path grants anything on `directus_*`.
 import { SEGMENT_NAMES, SETTINGS_COLLECTION } from '../../core/base-names.ts';
-import type { Mapping } from '../../core/mapping.ts';
+import { reservedCollectionReason, type Mapping } from '../../core/mapping.ts';
 import { readMeta, writeMeta } from '../../store/tables.ts';
 import type { DirectusContext } from '../context.ts';
 
 export const MARKETER_POLICY_NAME = 'Marketer';
 
 type Action = 'create' | 'read' | 'update' | 'delete';
+
+/** The collections the installer may grant on: the mapped client base and the extension's own collections. */
+export function grantableCollections(m: Mapping): string[] {
+	const base = [m.client_collection, m.deal_collection, m.item_collection, m.product_collection, m.category_collection].filter((c) => reservedCollectionReason(c) === null);
+	return [...base, SETTINGS_COLLECTION, SEGMENT_NAMES.tags, SEGMENT_NAMES.clientTags, SEGMENT_NAMES.segments, SEGMENT_NAMES.members];
+}
+
+/** Refuses a grant outside the client base and our own collections, and any on a Directus system collection. */
+export function assertGrantsWithinClientBase(m: Mapping, grants: ReadonlyArray<{ collection: string }>): void {
+	const allowed = grantableCollections(m);
+	const outside = [...new Set(grants.map((g) => g.collection).filter((c) => c.toLowerCase().startsWith('directus_') || !allowed.includes(c)))];
+	if (outside.length) throw new Error(`The Marketer policy may only be granted the client base and the segmentation collections, not ${outside.map((c) => `"${c}"`).join(', ')}`);
+}
 
 export function marketerPermissions(m: Mapping): Array<{ collection: string; action: Action }> {
 	const readOnly = [m.client_collection, m.deal_collection, m.item_collection, m.product_collection, m.category_collection];
@@ -40,8 +56,13 @@ export async function ensureMarketerPolicy(ctx: DirectusContext, mapping: Mappin
 		);
 		await writeMeta(knex, 'marketer_policy_id', policyId);
 	}
-	const existing = await knex('directus_permissions').where({ policy: policyId }).select('collection', 'action');
-	const missing = marketerPermissions(mapping).filter((p) => !existing.some((e) => e.collection === p.collection && e.action === p.action));
+	const existing: Array<{ collection: string; action: string }> = await knex('directus_permissions').where({ policy: policyId }).select('collection', 'action');
+	const wanted = marketerPermissions(mapping);
+	assertGrantsWithinClientBase(mapping, wanted);
+	const missing = wanted.filter((p) => !existing.some((e) => e.collection === p.collection && e.action === p.action));
+	// never granted by this installer (an admin may have added them on purpose): named, not removed
+	const system = [...new Set(existing.filter((e) => String(e.collection).toLowerCase().startsWith('directus_')).map((e) => `${e.action} ${e.collection}`))];
+	if (system.length) ctx.logger.warn(`[segmentation] the Marketer policy has permissions on Directus system collections (${system.join(', ')}): the extension never grants these; remove them unless an administrator added them on purpose`);
 	if (missing.length) {
 		const permissions = new ctx.services.PermissionsService({ schema: await ctx.getSchema(), knex });
 		await permissions.createMany(missing.map((p) => ({ policy: policyId, ...p, fields: ['*'], permissions: {}, validation: {} })));

@@ -1,18 +1,20 @@
 // The change pipeline: drains the durable change queue (store/change-queue.ts) through an ordered list of steps —
 // re-score → auto tags → re-qualify (→ the Listmonk sync next) — in coalesced, set-based batches, each in one
-// transaction that also removes its queue rows. Woken right after a save commits (a 5 ms debounce coalesces a
+// transaction that also removes its queue rows. Woken right after a save commits (a 2 ms debounce coalesces a
 // burst), at start-up (what a crash or restart left), and by a cheap poll every few seconds (changes queued by
 // another instance or by a writer outside Directus). A whole-base request, or a first change before any full run
-// exists, runs the full pass instead.
+// exists, runs the full pass instead. Refreshes that segment saves owe (a flag committed with the save) are served
+// first.
 import type { Knex } from 'knex';
-import { claimBatch, deferFailed, deleteRows, dueBeyond, fullPassDue, hasDueChanges, queueStats, visibleRows, type QueueRows, type QueueStats } from '../../store/change-queue.ts';
+import { claimBatch, deferFailed, deleteRows, fullPassWanted, hasDueChanges, queueStats, visibleRows, type QueueRows, type QueueStats } from '../../store/change-queue.ts';
 import { RecomputeBusyError } from '../../store/recompute.ts';
 import type { DirectusContext } from '../context.ts';
 import type { FullPass } from '../scoring/full-pass.ts';
 import type { Scoring } from '../scoring/scoring.ts';
+import type { SegmentService } from '../segments/segment-service.ts';
 import type { PipelineStep } from './step.ts';
 
-const DEBOUNCE_MS = 5;
+const DEBOUNCE_MS = 2;
 const POLL_MS = 2000;
 /** Queue rows per batch (one transaction; a client queued twice counts once). */
 const BATCH_ROWS = 5000;
@@ -31,12 +33,14 @@ export class ChangePipeline {
 	private readonly ctx: DirectusContext;
 	private readonly scoring: Scoring;
 	private readonly fullPass: FullPass;
+	private readonly segments: SegmentService;
 	readonly steps: readonly PipelineStep[];
 
-	constructor(ctx: DirectusContext, scoring: Scoring, fullPass: FullPass, steps: readonly PipelineStep[]) {
+	constructor(ctx: DirectusContext, scoring: Scoring, fullPass: FullPass, segments: SegmentService, steps: readonly PipelineStep[]) {
 		this.ctx = ctx;
 		this.scoring = scoring;
 		this.fullPass = fullPass;
+		this.segments = segments;
 		this.steps = steps;
 	}
 
@@ -57,8 +61,8 @@ export class ChangePipeline {
 		this.kick();
 		this.poller ??= setInterval(() => {
 			if (this.draining || this.timer) return;
-			hasDueChanges(this.knex)
-				.then((due) => due && this.kick())
+			Promise.all([hasDueChanges(this.knex), this.segments.refreshOwed()])
+				.then(([changes, refreshes]) => (changes || refreshes) && this.kick())
 				.catch(() => undefined);
 		}, POLL_MS);
 		this.poller.unref?.();
@@ -95,16 +99,17 @@ export class ChangePipeline {
 	}
 
 	/** What is waiting (the whole cluster's queue) and whether this instance is draining. */
-	async stats(): Promise<QueueStats & { busy: boolean; pending_clients: number; pending_deals: number }> {
+	async stats(): Promise<QueueStats & { busy: boolean; pending_clients: number; pending_deals: number; pending_refreshes: number }> {
 		const stats = await queueStats(this.knex);
 		// pending_clients / pending_deals: the names benchmarks and older clients read
-		return { ...stats, busy: Boolean(this.timer || this.draining), pending_clients: stats.pending, pending_deals: 0 };
+		return { ...stats, busy: Boolean(this.timer || this.draining), pending_clients: stats.pending, pending_deals: 0, pending_refreshes: await this.segments.owedRefreshCount() };
 	}
 
 	private async drain(): Promise<void> {
+		await this.segments.serveOwedRefreshes().catch((error: Error) => this.ctx.logger.error(`[segmentation] refreshing saved segments: ${error.message}`));
 		while (!this.stopped) {
 			const cutoffs = await this.scoring.lastCutoffs();
-			if (!cutoffs || (await fullPassDue(this.knex)) || (await dueBeyond(this.knex, FULL_PASS_ROWS))) {
+			if (!cutoffs || (await fullPassWanted(this.knex, FULL_PASS_ROWS))) {
 				if (!(await hasDueChanges(this.knex))) return;
 				// no full run yet (no cut-offs to score against), a whole-base request or a bulk load: one full pass
 				// covers every row visible now; rows committed during it stay for the next drain

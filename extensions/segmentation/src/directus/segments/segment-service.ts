@@ -2,13 +2,14 @@
 // to SQL for the change pipeline's re-qualify step), and full refreshes — one segment, or every active one after
 // syncing every client's auto tags (after a full recompute, the daily job, on request) — once per cluster under the
 // refresh lease.
+import type { Knex } from 'knex';
 import { SEGMENT_NAMES } from '../../core/base-names.ts';
 import { parseRule, type RuleNode } from '../../core/rule.ts';
 import type { Mapping } from '../../core/mapping.ts';
 import { LeaseBusyError, type Leases } from '../../store/lease.ts';
 import { compileRule } from '../../store/rule-sql.ts';
 import { dialectOf } from '../../store/sql-dialect.ts';
-import { refreshSegment, snapshotAll, type CompiledSegment } from '../../store/segments.ts';
+import { refreshSegment, SegmentBudgetError, snapshotAll, type CompiledSegment } from '../../store/segments.ts';
 import { freshenBaseStatistics } from '../../store/statistics.ts';
 import { syncAllAutoTags, type TagSyncResult } from '../../store/tags.ts';
 import type { DirectusContext } from '../context.ts';
@@ -24,10 +25,36 @@ export interface SegmentRow {
 	kind: string;
 	is_active: boolean | number;
 	rule: unknown;
+	refresh_error?: string | null;
+}
+
+/** How long one segment's full refresh may take before it is stopped and paused (SEGMENTATION_SEGMENT_REFRESH_BUDGET_S). */
+export const DEFAULT_REFRESH_BUDGET_S = 600;
+
+function refreshBudgetMs(ctx: DirectusContext): number {
+	const raw = Number(ctx.env['SEGMENTATION_SEGMENT_REFRESH_BUDGET_S']);
+	return (Number.isFinite(raw) && raw > 0 ? raw : DEFAULT_REFRESH_BUDGET_S) * 1000;
+}
+
+/** A stored rule the live schema no longer supports (a field or relation removed since it was saved). */
+export class RuleNoLongerFitsError extends Error {
+	override name = 'RuleNoLongerFitsError';
+	constructor(errors: string[]) {
+		super(`paused: its rule no longer fits the schema (${errors.join('; ')}); edit the rule and save it again`);
+	}
+}
+
+/** What the marketer reads on the segment: the kind of failure, never the SQL. */
+export function refreshFailureReason(error: unknown): string {
+	if (error instanceof SegmentBudgetError || error instanceof RuleNoLongerFitsError) return error.message;
+	const code = (error as { code?: unknown })?.code;
+	// PostgreSQL's statement_timeout
+	if (code === '57014') return 'paused: its refresh took longer than its time budget; simplify the rule (fewer relations, shorter lists) and save it again';
+	return 'paused: its refresh failed (see the server log); check that every field in the rule still exists, then save the segment again';
 }
 
 export interface RefreshSummary {
-	segments: Array<{ id: number; name: string; entered: number; left: number; member_count: number }>;
+	segments: Array<{ id: number; name: string; entered: number; left: number; member_count: number; duration_ms: number }>;
 	skipped: Array<{ id: number; name: string; reason: string }>;
 	/** The auto tags synced first (refresh of all segments only). */
 	tags: TagSyncResult | null;
@@ -75,15 +102,63 @@ export class SegmentService {
 	/** The active dynamic segments' rules (read outside any transaction: the pipeline compiles them per batch). */
 	async activeRules(mapping: Mapping): Promise<ActiveRules> {
 		if (this.active && Date.now() - this.active.at < CACHE_MS) return this.active;
-		const rows: SegmentRow[] = await this.ctx.database(SEGMENT_NAMES.segments).where({ kind: 'dynamic', is_active: true }).select('id', 'name', 'kind', 'is_active', 'rule');
+		// a segment whose refresh failed is left out of the change path until it is saved again or the next full
+		// refresh succeeds: one bad rule must not fail every batch
+		const rows: SegmentRow[] = await this.ctx.database(SEGMENT_NAMES.segments).where({ kind: 'dynamic', is_active: true }).whereNull('refresh_error').select('id', 'name', 'kind', 'is_active', 'rule');
 		const segments: Array<{ id: number; rule: RuleNode }> = [];
 		for (const row of rows) {
 			const parsed = await this.parse(row.rule, mapping);
 			if (parsed.ok) segments.push({ id: Number(row.id), rule: parsed.rule });
-			else this.ctx.logger.warn(`[segmentation] segment ${row.id} "${row.name}" skipped: its rule no longer fits the schema (${parsed.errors.join('; ')})`);
+			else await this.markFailed(Number(row.id), row.name, new RuleNoLongerFitsError(parsed.errors));
 		}
 		this.active = { at: Date.now(), segments, categoryHasName: await this.categoryHasName(mapping) };
 		return this.active;
+	}
+
+	/**
+	 * A segment failed (its refresh, or its part of a change batch): the reason is written on it — short, no SQL; the
+	 * whole error goes to the log — and it leaves the change path (`knex`: the caller's transaction, if any).
+	 */
+	async markFailed(id: number, name: string | null, error: unknown, knex: Knex = this.ctx.database): Promise<string> {
+		const reason = refreshFailureReason(error);
+		this.ctx.logger.error(`[segmentation] segment ${id}${name ? ` "${name}"` : ''}: ${reason} — ${error instanceof Error ? error.message : String(error)}`);
+		await knex(SEGMENT_NAMES.segments).where({ id }).update({ refresh_error: reason });
+		this.forget();
+		return reason;
+	}
+
+	/** Whether a save left a refresh owed (cheap: the pipeline's poll asks). */
+	async refreshOwed(): Promise<boolean> {
+		return Boolean(await this.ctx.database(SEGMENT_NAMES.segments).whereNotNull('refresh_requested_at').first('id'));
+	}
+
+	async owedRefreshCount(): Promise<number> {
+		const [row] = await this.ctx.database(SEGMENT_NAMES.segments).whereNotNull('refresh_requested_at').count({ n: '*' });
+		return Number(row?.['n'] ?? 0);
+	}
+
+	/**
+	 * Serves the refreshes saves asked for: an active dynamic segment follows its new rule, a new static one is filled
+	 * from its rule once. The flag commits with the save, so this runs after a crash or restart too; it is cleared
+	 * only where no newer save set it again. Busy (another refresh holds the lease): left for the next drain.
+	 */
+	async serveOwedRefreshes(): Promise<void> {
+		const knex = this.ctx.database;
+		const owed: Array<SegmentRow & { refresh_requested_at: unknown }> = await knex(SEGMENT_NAMES.segments)
+			.whereNotNull('refresh_requested_at')
+			.select('id', 'name', 'kind', 'is_active', 'rule', 'refresh_requested_at');
+		if (!owed.length) return;
+		const due = owed.filter((r) => r.rule !== null && r.rule !== undefined && (r.kind !== 'dynamic' || Boolean(r.is_active))).map((r) => Number(r.id));
+		if (due.length) {
+			try {
+				await this.refresh(due, 'rule', Date.now(), 0);
+			} catch (error) {
+				if (error instanceof SegmentsBusyError) return;
+				// not one segment's problem (each is caught inside): said on each, and retried by the daily refresh
+				for (const r of owed) if (due.includes(Number(r.id))) await this.markFailed(Number(r.id), r.name, error);
+			}
+		}
+		for (const r of owed) await knex(SEGMENT_NAMES.segments).where({ id: r.id, refresh_requested_at: r.refresh_requested_at as Knex.Value }).update({ refresh_requested_at: null });
 	}
 
 	compile(segments: Array<{ id: number; rule: RuleNode }>, asOfMs: number): CompiledSegment[] {
@@ -119,20 +194,34 @@ export class SegmentService {
 		// the rules read these over the whole base: plans need statistics that know today's scores and tags
 		const analysed = await freshenBaseStatistics(knex, mapping);
 		if (analysed.length) this.ctx.logger.info(`[segmentation] refreshed planner statistics of ${analysed.join(', ')} before the refresh`);
-		const query = knex(SEGMENT_NAMES.segments).select('id', 'name', 'kind', 'is_active', 'rule').orderBy('id');
+		const query = knex(SEGMENT_NAMES.segments).select('id', 'name', 'kind', 'is_active', 'rule', 'refresh_error').orderBy('id');
 		const rows: SegmentRow[] = ids === null ? await query.where({ kind: 'dynamic', is_active: true }) : await query.whereIn('id', ids);
 		const summary: RefreshSummary = { segments: [], skipped: [], tags, tags_ms: Date.now() - tagsStarted, duration_ms: 0 };
+		let healed = false;
 		for (const row of rows) {
 			const parsed = row.rule === null || row.rule === undefined ? { ok: false as const, errors: ['the segment has no rule'] } : await this.parse(row.rule, mapping);
 			if (!parsed.ok) {
-				summary.skipped.push({ id: row.id, name: row.name, reason: parsed.errors.join('; ') });
+				const reason = row.rule === null || row.rule === undefined ? parsed.errors.join('; ') : await this.markFailed(Number(row.id), row.name, new RuleNoLongerFitsError(parsed.errors));
+				summary.skipped.push({ id: row.id, name: row.name, reason });
 				continue;
 			}
 			const [compiled] = this.compile([{ id: Number(row.id), rule: parsed.rule }], asOfMs);
-			const result = await refreshSegment({ knex, mapping, atMs: asOfMs, cause: row.kind === 'static' ? 'picked' : cause }, compiled!);
-			summary.segments.push({ id: Number(row.id), name: row.name, ...result });
+			// each segment alone: one that fails is marked and skipped, the others are refreshed
+			const segmentStarted = Date.now();
+			try {
+				const result = await refreshSegment({ knex, mapping, atMs: asOfMs, cause: row.kind === 'static' ? 'picked' : cause, budgetMs: refreshBudgetMs(this.ctx) }, compiled!);
+				if (row.refresh_error) {
+					await knex(SEGMENT_NAMES.segments).where({ id: row.id }).update({ refresh_error: null });
+					healed = true;
+				}
+				summary.segments.push({ id: Number(row.id), name: row.name, ...result, duration_ms: Date.now() - segmentStarted });
+			} catch (error) {
+				summary.skipped.push({ id: Number(row.id), name: row.name, reason: await this.markFailed(Number(row.id), row.name, error) });
+			}
 		}
 		if (ids === null) await snapshotAll(knex, asOfMs);
+		// a paused segment that refreshed fine is back in the change path
+		if (healed) this.forget();
 		summary.duration_ms = Date.now() - started;
 		await clearDataCache(this.ctx);
 		return summary;

@@ -49,6 +49,21 @@ export class SqliteDialect implements Dialect {
 		return sql`${a} IS NOT ${b}`;
 	}
 
+	/** Directus writes epoch milliseconds; text is parsed when it starts like an ISO date (julianday would also take
+	 *  'now' or a bare day number), anything else is no date. */
+	instantOf(column: Sql): Sql {
+		return sql`(CASE WHEN typeof(${column}) IN ('integer', 'real') THEN ${column}
+			WHEN typeof(${column}) = 'text' AND ${column} GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'
+			THEN CAST(ROUND((julianday(${column}) - 2440587.5) * 86400000.0) AS INTEGER) END)`;
+	}
+	/** A numeric column's text or blob sorts above every number: `amount <= bound` alone keeps only numbers. */
+	amountBound(value: number): Sql {
+		return sql`${value}`;
+	}
+	notANumber(expr: Sql): Sql {
+		return sql`typeof(${expr}) NOT IN ('integer', 'real')`;
+	}
+
 	/** Flattened into its reader, each CASE column would be copied into every expression using it: preparing the
 	 *  one-client re-scoring then cost more than running it. */
 	materializedCte(): Sql {

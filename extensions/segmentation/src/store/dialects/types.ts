@@ -88,6 +88,17 @@ export interface Dialect {
 	/** NULL-safe inequality. */
 	isDistinct(a: Sql, b: Sql): Sql;
 
+	// ── bad deals: what a column may hold besides what Directus writes (an ETL or SQL bypasses its validation) ──
+	/**
+	 * A stored date as an instant comparable with instant(), NULL when it is none: SQLite keeps any text in a
+	 * datetime column (read as an ISO-8601 date, UTC unless it carries an offset); PostgreSQL's column is typed.
+	 */
+	instantOf(column: Sql): Sql;
+	/** A bound amount compared with a numeric column of any type without converting the column's values. */
+	amountBound(value: number): Sql;
+	/** For a value that sorts above every number: true when it is not a number (SQLite: text or blob; PostgreSQL: NaN). */
+	notANumber(expr: Sql): Sql;
+
 	// ── query pieces ──
 	/** After `name AS` of a CTE whose many derived columns are read several times: kept apart, not inlined. */
 	materializedCte(): Sql;

@@ -31,10 +31,14 @@ export function factsQuery(t: BaseTables, d: Dialect, s: EngineSettings, asOfMs:
 	const freshStart = d.instant(asOfMs - s.refused_after_days * DAY_MS);
 	const median = d.medianGap();
 	const both = d.bothSides();
+	const closed = d.instantOf(D.closed);
+	const created = d.instantOf(D.created);
+	// the conditions are those of core's skipReason, negated (skippedQuery counts the rest); a deal whose client
+	// doesn't exist is dropped by the clients join of the write (and from the stage: dropOrphanFactsQuery)
 	return sql`WITH won AS (
-			SELECT ${D.client} AS client_id, ${d.roundInt(sql`${D.amount} * 100`)} AS cents, ${D.closed} AS closed, ${d.ms(D.closed)} AS closed_ms
+			SELECT ${D.client} AS client_id, ${d.roundInt(sql`${D.amount} * 100`)} AS cents, ${closed} AS closed, ${d.ms(closed)} AS closed_ms
 			FROM ${D.table}
-			WHERE ${D.client} IS NOT NULL AND ${D.status} = ${t.status.won} AND ${D.amount} >= 0 AND ${D.closed} IS NOT NULL AND ${D.closed} <= ${asOf}${andClients(D.client, only)}
+			WHERE ${D.client} IS NOT NULL AND ${D.status} = ${t.status.won} AND ${validAmount(t, d, s)} AND ${closed} <= ${asOf}${andClients(D.client, only)}
 		),
 		gaps AS (
 			SELECT client_id, cents, closed, closed_ms, closed_ms - LAG(closed_ms) OVER (PARTITION BY client_id ORDER BY closed_ms) AS gap FROM won
@@ -49,13 +53,13 @@ export function factsQuery(t: BaseTables, d: Dialect, s: EngineSettings, asOfMs:
 		),
 		other_agg AS (
 			SELECT ${D.client} AS client_id,
-				MAX(CASE WHEN ${D.status} = ${t.status.open} AND ${D.created} > ${freshStart} THEN 1 ELSE 0 END) AS fresh_open,
-				MAX(CASE WHEN ${D.status} = ${t.status.open} AND (${D.created} IS NULL OR ${D.created} <= ${freshStart}) THEN 1 ELSE 0 END) AS stale_open,
+				MAX(CASE WHEN ${D.status} = ${t.status.open} AND ${created} > ${freshStart} THEN 1 ELSE 0 END) AS fresh_open,
+				MAX(CASE WHEN ${D.status} = ${t.status.open} AND (${D.created} IS NULL OR ${created} <= ${freshStart}) THEN 1 ELSE 0 END) AS stale_open,
 				MAX(CASE WHEN ${D.status} = ${t.status.lost} THEN 1 ELSE 0 END) AS lost,
 				MAX(CASE WHEN ${D.status} = ${t.status.uninterested} THEN 1 ELSE 0 END) AS uninterested
 			FROM ${D.table}
 			WHERE ${D.client} IS NOT NULL AND ${D.status} IN (${t.status.open}, ${t.status.lost}, ${t.status.uninterested})
-				AND (${D.created} IS NULL OR ${D.created} <= ${asOf})${andClients(D.client, only)}
+				AND (${D.created} IS NULL OR ${created} <= ${asOf})${andClients(D.client, only)}
 			GROUP BY ${D.client}
 		)${both.cte}
 		SELECT ${both.id} AS client_id, COALESCE(w.freq, 0) AS freq, COALESCE(w.sum_cents, 0) AS sum_cents, w.first_ms, w.last_ms,
@@ -69,20 +73,45 @@ export function stageFactsQuery(t: BaseTables, only: ClientRestriction): Sql {
 	return sql`SELECT ${FACT_COLUMNS} FROM ${t.stage} WHERE ${inClients(sql`client_id`, only)}`;
 }
 
-/** Deals a run leaves out, by reason (the same classification as core's aggregateFacts). */
-export function skippedQuery(t: BaseTables, d: Dialect, asOfMs: number): Sql {
-	const D = t.deals;
+/** A won deal's amount that counts: a number from 0 to the maximum (text, NaN and ±Infinity sort above it). */
+function validAmount(t: BaseTables, d: Dialect, s: EngineSettings): Sql {
+	return sql`${t.deals.amount} >= 0 AND ${t.deals.amount} <= ${d.amountBound(s.max_deal_amount)}`;
+}
+
+/**
+ * Deals a run leaves out: rows (reason, n), each deal under the first reason that applies, in the order of core's
+ * skipReason (a closed date is checked only once the amount counts). One pass over the deals, joined to the clients.
+ */
+export function skippedQuery(t: BaseTables, d: Dialect, s: EngineSettings, asOfMs: number): Sql {
 	const S = t.status;
+	// the deals aliased: the clients joined may have columns of the same names
+	const col = (name: Sql) => sql`dl.${name}`;
+	const [client, status, amount, closedAt, createdAt] = [t.deals.client, t.deals.status, t.deals.amount, t.deals.closed, t.deals.created].map(col) as [Sql, Sql, Sql, Sql, Sql];
 	const asOf = d.instant(asOfMs);
-	const valid = sql`${D.status} = ${S.won} AND ${D.amount} >= 0`;
-	return sql`SELECT
-		SUM(CASE WHEN ${D.client} IS NULL THEN 1 ELSE 0 END) AS no_client,
-		SUM(CASE WHEN ${D.client} IS NOT NULL AND (${D.status} IS NULL OR ${D.status} NOT IN (${S.won}, ${S.lost}, ${S.open}, ${S.uninterested})) THEN 1 ELSE 0 END) AS unknown_status,
-		SUM(CASE WHEN ${D.client} IS NOT NULL AND ${D.status} = ${S.won} AND (${D.amount} IS NULL OR ${D.amount} < 0) THEN 1 ELSE 0 END) AS bad_amount,
-		SUM(CASE WHEN ${D.client} IS NOT NULL AND ${valid} AND ${D.closed} IS NULL THEN 1 ELSE 0 END) AS no_date,
-		SUM(CASE WHEN ${D.client} IS NOT NULL AND ((${valid} AND ${D.closed} > ${asOf})
-			OR (${D.status} IN (${S.lost}, ${S.open}, ${S.uninterested}) AND ${D.created} > ${asOf})) THEN 1 ELSE 0 END) AS future_date
-		FROM ${D.table}`;
+	const closed = d.instantOf(closedAt);
+	const created = d.instantOf(createdAt);
+	return sql`SELECT reason, COUNT(*) AS n FROM (
+			SELECT CASE
+				WHEN ${client} IS NULL THEN 'no_client'
+				WHEN c.${t.clients.id} IS NULL THEN 'unknown_client'
+				WHEN ${status} IS NULL OR ${status} NOT IN (${S.won}, ${S.lost}, ${S.open}, ${S.uninterested}) THEN 'unknown_status'
+				WHEN ${status} = ${S.won} THEN CASE
+					WHEN ${amount} IS NULL OR ${amount} < 0 THEN 'bad_amount'
+					WHEN ${amount} > ${d.amountBound(s.max_deal_amount)} THEN CASE WHEN ${d.notANumber(amount)} THEN 'bad_amount' ELSE 'amount_over_max' END
+					WHEN ${closedAt} IS NULL THEN 'no_date'
+					WHEN ${closed} IS NULL THEN 'bad_date'
+					WHEN ${closed} > ${asOf} THEN 'future_date'
+				END
+				WHEN ${createdAt} IS NOT NULL AND ${created} IS NULL THEN 'bad_date'
+				WHEN ${created} > ${asOf} THEN 'future_date'
+			END AS reason
+			FROM ${t.deals.table} dl LEFT JOIN ${t.clients.table} c ON c.${t.clients.id} = ${client}
+		) r WHERE reason IS NOT NULL GROUP BY reason`;
+}
+
+/** Facts of deals whose client doesn't exist (no foreign key on an existing base): out of the stage and its cut-offs. */
+export function dropOrphanFactsQuery(t: BaseTables): Sql {
+	return sql`DELETE FROM ${t.stage} WHERE NOT EXISTS (SELECT 1 FROM ${t.clients.table} c WHERE c.${t.clients.id} = ${t.stage}.client_id)`;
 }
 
 /** The M value: cents spent, or cents per purchase as an IEEE double (as core computes it, so ties agree). */
@@ -130,6 +159,10 @@ export function scoredQuery(t: BaseTables, d: Dialect, s: EngineSettings, cut: C
 	const difficult = t.clients.difficult ? sql`c.${t.clients.difficult} = TRUE` : sql`FALSE`;
 	const mval = monetary(s, d, f);
 	const apart = d.materializedCte();
+	// the trend in doubles, as core compares: a big spend times 100 can't overflow a bigint (a stage column on
+	// PostgreSQL), and a fractional percentage is a double too
+	const recent100 = sql`${d.double(sql`x.recent_cents`)} * 100`;
+	const previous = d.double(sql`x.previous_cents`);
 	return sql`WITH scores AS ${apart} (
 			SELECT c.${t.clients.id} AS id, COALESCE(f.freq, 0) AS freq, f.sum_cents, f.first_ms, f.last_ms, f.recent_cents, f.previous_cents,
 				COALESCE(f.fresh_open, 0) AS fresh_open, COALESCE(f.stale_open, 0) AS stale_open, COALESCE(f.lost, 0) AS lost, COALESCE(f.uninterested, 0) AS uninterested,
@@ -152,8 +185,8 @@ export function scoredQuery(t: BaseTables, d: Dialect, s: EngineSettings, cut: C
 			CASE WHEN x.freq > 0 THEN CASE WHEN x.freq = 1 THEN 'one_time' WHEN x.freq >= ${s.regular_min_purchases} AND x.sleeping = FALSE THEN 'regular' ELSE 'returning' END
 				WHEN x.fresh_open = 1 THEN 'in_selection' WHEN x.lost = 1 OR x.stale_open = 1 THEN 'refused' WHEN x.uninterested = 1 THEN 'uninterested' ELSE 'lead' END AS v_stage,
 			CASE WHEN x.is_difficult THEN 'difficult' WHEN x.freq > 0 AND x.mval > ${d.float(cut.vip)} THEN 'vip' WHEN x.freq > 0 THEN 'regular' END AS v_tier,
-			CASE WHEN x.freq > 0 THEN CASE WHEN x.previous_cents > 0 AND x.recent_cents * 100 <= x.previous_cents * ${100 - s.trend_change_percent} THEN 'declining'
-				WHEN x.recent_cents > 0 AND x.recent_cents * 100 >= x.previous_cents * ${100 + s.trend_change_percent} THEN 'rising' ELSE 'steady' END END AS v_trend
+			CASE WHEN x.freq > 0 THEN CASE WHEN x.previous_cents > 0 AND ${recent100} <= ${previous} * ${d.float(100 - s.trend_change_percent)} THEN 'declining'
+				WHEN x.recent_cents > 0 AND ${recent100} >= ${previous} * ${d.float(100 + s.trend_change_percent)} THEN 'rising' ELSE 'steady' END END AS v_trend
 		FROM slept x`;
 }
 

@@ -3,8 +3,10 @@
 import { baseMigration } from './001-base.ts';
 import { engineFieldsMigration } from './002-engine-fields.ts';
 import { tagsAndSegmentsMigration } from './003-tags-and-segments.ts';
+import { maxDealAmountMigration } from './004-max-deal-amount.ts';
+import { segmentRefreshStateMigration } from './005-segment-refresh-state.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
 
-export const MIGRATIONS: readonly Migration[] = [baseMigration, engineFieldsMigration, tagsAndSegmentsMigration];
+export const MIGRATIONS: readonly Migration[] = [baseMigration, engineFieldsMigration, tagsAndSegmentsMigration, maxDealAmountMigration, segmentRefreshStateMigration];

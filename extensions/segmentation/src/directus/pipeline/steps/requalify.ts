@@ -1,8 +1,35 @@
 // Step 3: re-qualify the changed clients against every active dynamic segment (their scores and tags are current
-// now): who entered, who left, each with its event, in the batch's transaction.
-import { requalify } from '../../../store/segments.ts';
+// now): who entered, who left, each with its event, in the batch's transaction. The segments share statements
+// (cheaper than one per segment), grouped so that no statement carries too many bound values; a group that fails
+// is retried segment by segment, each in its own savepoint, and a segment that fails alone is paused with its
+// reason — one bad segment never holds back the others or the batch.
+import { requalify, type CompiledSegment, type MembershipScope } from '../../../store/segments.ts';
 import type { SegmentService } from '../../segments/segment-service.ts';
-import type { PipelineStep } from '../step.ts';
+import type { ChangeBatch, PipelineStep } from '../step.ts';
+
+/** Bound values per statement: well under SQLite's 32,766 and PostgreSQL's 65,535 (the batch's ids are inlined). */
+export const MAX_BINDINGS_PER_STATEMENT = 8000;
+/** One statement of a change batch may run this long (PostgreSQL cancels it; the segment is then tried alone). */
+const BATCH_BUDGET_MS = 60_000;
+
+/** Consecutive groups whose bindings add up to at most `max` (a segment bigger than that is a group of its own). */
+export function groupByBindings(segments: readonly CompiledSegment[], max = MAX_BINDINGS_PER_STATEMENT): CompiledSegment[][] {
+	const groups: CompiledSegment[][] = [];
+	let current: CompiledSegment[] = [];
+	let size = 0;
+	for (const segment of segments) {
+		const n = segment.where.bindings.length;
+		if (current.length && size + n > max) {
+			groups.push(current);
+			current = [];
+			size = 0;
+		}
+		current.push(segment);
+		size += n;
+	}
+	if (current.length) groups.push(current);
+	return groups;
+}
 
 export function requalifyStep(segments: SegmentService): PipelineStep {
 	return {
@@ -11,8 +38,27 @@ export function requalifyStep(segments: SegmentService): PipelineStep {
 			const active = await segments.activeRules(scope.mapping);
 			return async (batch) => {
 				const compiled = segments.compile(active.segments, batch.asOfMs);
-				await requalify({ knex: batch.trx, mapping: scope.mapping, atMs: batch.asOfMs, cause: 'change' }, compiled, { ids: batch.clientIds });
+				const membership: MembershipScope = { knex: batch.trx, mapping: scope.mapping, atMs: batch.asOfMs, cause: 'change', budgetMs: BATCH_BUDGET_MS };
+				for (const group of groupByBindings(compiled)) {
+					try {
+						// requalify runs in a savepoint of the batch: a failure leaves the batch usable
+						await requalify(membership, group, { ids: batch.clientIds });
+					} catch (error) {
+						if (group.length === 1) await segments.markFailed(group[0]!.id, null, error, batch.trx);
+						else await oneByOne(segments, membership, group, batch);
+					}
+				}
 			};
 		},
 	};
+}
+
+async function oneByOne(segments: SegmentService, membership: MembershipScope, group: CompiledSegment[], batch: ChangeBatch): Promise<void> {
+	for (const segment of group) {
+		try {
+			await requalify(membership, [segment], { ids: batch.clientIds });
+		} catch (error) {
+			await segments.markFailed(segment.id, null, error, batch.trx);
+		}
+	}
 }
