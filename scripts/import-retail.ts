@@ -10,7 +10,7 @@ import { readMappingFromDatabase } from '../extensions/segmentation/src/store/li
 import { cli } from './lib/args.ts';
 import { openKnex } from './lib/db.ts';
 import { projectEnv, ROOT } from './lib/env.ts';
-import { ensureInstalled } from './lib/prepare.ts';
+import { ensureInstalled, QUEUED_NOTICE } from './lib/prepare.ts';
 import { Progress } from './lib/progress.ts';
 
 const USAGE = [
@@ -84,6 +84,7 @@ try {
 		);
 		const problems = parsed.skippedLines.filter((s) => !EXPECTED.includes(s.reason));
 		console.log(JSON.stringify({ imported: result, skippedRows: parsed.skippedRows, skippedInvoices: parsed.skippedInvoices, problemLines: problems }));
+		if (result.dealsCreated > 0) console.error(QUEUED_NOTICE);
 	} finally {
 		await knex.destroy();
 	}

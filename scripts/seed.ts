@@ -3,7 +3,7 @@
 import { cli, dateFlag, intFlag } from './lib/args.ts';
 import { openKnex } from './lib/db.ts';
 import { projectEnv } from './lib/env.ts';
-import { ensureInstalled } from './lib/prepare.ts';
+import { ensureInstalled, QUEUED_NOTICE } from './lib/prepare.ts';
 import { seedDemo, todayUtc } from './lib/seed.ts';
 
 const USAGE = 'Usage: npm run seed -- --clients N [--seed S] [--as-of YYYY-MM-DD] [--batch 5000]\nAppends N generated clients (with ~10 deals each on average) to the base.';
@@ -21,6 +21,8 @@ try {
 	try {
 		const result = await seedDemo(knex, options);
 		console.log(JSON.stringify({ seeded: result }));
+		// what happens next (stderr: stdout is the summary scripts read)
+		console.error(QUEUED_NOTICE);
 	} finally {
 		await knex.destroy();
 	}

@@ -70,3 +70,7 @@ async function schemaInstalled(env: Env): Promise<boolean> {
 		await knex.destroy();
 	}
 }
+
+/** What a bulk writer tells the user once it wrote clients or deals (they are in the change queue). */
+export const QUEUED_NOTICE =
+	'The changed clients are queued: a running Directus scores, tags and re-qualifies them within seconds (a bulk load as one full pass); one that is stopped does it at its next start. GET /segmentation/status shows the queue.';

@@ -48,6 +48,8 @@ describe('demo data and retail import', () => {
 		expect(await count(d, 'deals')).toBe(first.deals);
 		expect(await count(d, 'deal_items')).toBe(first.items);
 		expect(run.stderr).toMatch(/Seeding .*100%/);
+		// and says what happens next: the running instance picks the queued clients up
+		expect(run.stderr).toMatch(/The changed clients are queued: a running Directus scores, tags and re-qualifies them/);
 	});
 
 	it('gives a realistic base: heavy-tailed deals, all statuses, loss reasons, lead sources, some without consent', async () => {

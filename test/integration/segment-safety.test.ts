@@ -99,4 +99,16 @@ describe('segment safety', () => {
 		expect(await d.knex('segments').where({ name: 'Smuggled' }).first('id')).toBeUndefined();
 		expect(await members(dynamic)).toEqual(before);
 	});
+
+	it('refuses on PostgreSQL a rule the planner estimates too costly (limit lowered to show it)', async (t) => {
+		if (d.db !== 'pg') t.skip(); // SQLite has no cost estimate: the rule limits and the refresh budget bound it there
+		await d.restart({ env: { SEGMENTATION_RULE_COST_LIMIT: '2' } });
+		const walk = { deals: { client: { deals: { client: { name: { _eq: 'x' } } } } } };
+		const res = await d.http('POST', '/items/segments', { name: 'Walk', kind: 'dynamic', is_active: true, rule: walk });
+		expect(res.status, JSON.stringify(res.body)).toBe(400);
+		expect(JSON.stringify(res.body)).toMatch(/estimated to cost about [\d,]+ times a read of every client \(at most 2\)/);
+		// a plain condition costs about one read of the clients
+		const plain = await d.http('POST', '/items/segments', { name: 'Plain', kind: 'dynamic', is_active: true, rule: { lead_source: { _eq: 'phone' } } });
+		expect(plain.status, JSON.stringify(plain.body)).toBe(200);
+	});
 });

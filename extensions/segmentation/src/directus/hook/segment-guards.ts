@@ -53,6 +53,10 @@ export class SegmentGuards {
 			if (mapping) {
 				const parsed = parseRule(clean['rule'], await this.ctx.getSchema({ database: knex }), mapping.client_collection);
 				if (!parsed.ok) for (const e of parsed.errors) errors.add(e);
+				else {
+					const costly = await this.segments.costProblem(parsed.rule, mapping, knex);
+					if (costly) errors.add(costly);
+				}
 			}
 		}
 		if (errors.size) throw new InvalidSegmentError({ errors: [...errors] });

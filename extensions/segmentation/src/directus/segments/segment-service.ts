@@ -17,6 +17,9 @@ import { clearDataCache } from '../data-cache.ts';
 import { requireMapping } from '../settings.ts';
 
 const CACHE_MS = 5000;
+/** A rule the planner estimates at more than this many scans of the clients is refused on save (PostgreSQL;
+ *  SEGMENTATION_RULE_COST_LIMIT). */
+export const DEFAULT_RULE_COST_LIMIT = 10_000;
 const REFRESH_LEASE = 'segments-refresh';
 
 export interface SegmentRow {
@@ -31,10 +34,12 @@ export interface SegmentRow {
 /** How long one segment's full refresh may take before it is stopped and paused (SEGMENTATION_SEGMENT_REFRESH_BUDGET_S). */
 export const DEFAULT_REFRESH_BUDGET_S = 600;
 
-function refreshBudgetMs(ctx: DirectusContext): number {
-	const raw = Number(ctx.env['SEGMENTATION_SEGMENT_REFRESH_BUDGET_S']);
-	return (Number.isFinite(raw) && raw > 0 ? raw : DEFAULT_REFRESH_BUDGET_S) * 1000;
+function positiveEnv(ctx: DirectusContext, name: string, fallback: number): number {
+	const raw = Number(ctx.env[name]);
+	return Number.isFinite(raw) && raw > 0 ? raw : fallback;
 }
+
+const refreshBudgetMs = (ctx: DirectusContext): number => positiveEnv(ctx, 'SEGMENTATION_SEGMENT_REFRESH_BUDGET_S', DEFAULT_REFRESH_BUDGET_S) * 1000;
 
 /** A stored rule the live schema no longer supports (a field or relation removed since it was saved). */
 export class RuleNoLongerFitsError extends Error {
@@ -159,6 +164,26 @@ export class SegmentService {
 			}
 		}
 		for (const r of owed) await knex(SEGMENT_NAMES.segments).where({ id: r.id, refresh_requested_at: r.refresh_requested_at as Knex.Value }).update({ refresh_requested_at: null });
+	}
+
+	/**
+	 * Before a rule is saved, on PostgreSQL: the planner's estimate of evaluating it over every client, against a plain
+	 * scan of the clients; a rule estimated at more than the limit's number of scans is refused (SQLite has no cost estimate:
+	 * there the rule limits and the refresh budget bound it). `knex`: the save's transaction, if any.
+	 */
+	async costProblem(rule: RuleNode, mapping: Mapping, knex: Knex = this.ctx.database): Promise<string | null> {
+		const dialect = dialectOf(knex);
+		if (!dialect.pg) return null;
+		const where = compileRule(rule, { dialect, alias: 'c', asOfMs: Date.now() });
+		const cost = async (query: string, bindings: readonly unknown[]) => {
+			const result = (await knex.raw(`EXPLAIN (FORMAT JSON) ${query}`, bindings as Knex.RawBinding[])) as { rows: Array<{ 'QUERY PLAN': Array<{ Plan: { 'Total Cost': number } }> }> };
+			return Number(result.rows[0]?.['QUERY PLAN'][0]?.Plan['Total Cost'] ?? 0);
+		};
+		const scan = Math.max(1, await cost('SELECT c.* FROM ?? AS c', [mapping.client_collection]));
+		const ratio = (await cost(`SELECT c.* FROM ?? AS c WHERE ${where.sql}`, [mapping.client_collection, ...where.bindings])) / scan;
+		const limit = positiveEnv(this.ctx, 'SEGMENTATION_RULE_COST_LIMIT', DEFAULT_RULE_COST_LIMIT);
+		if (ratio <= limit) return null;
+		return `rule: estimated to cost about ${Math.round(ratio).toLocaleString('en')} times a read of every client (at most ${limit.toLocaleString('en')}); follow fewer relations or split it into several segments`;
 	}
 
 	compile(segments: Array<{ id: number; rule: RuleNode }>, asOfMs: number): CompiledSegment[] {
