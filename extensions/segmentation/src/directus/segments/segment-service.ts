@@ -17,6 +17,10 @@ import { clearDataCache } from '../data-cache.ts';
 import { requireMapping } from '../settings.ts';
 
 const CACHE_MS = 5000;
+/** Clients a rule is tried on before it is saved on SQLite: enough to time, few enough that a costly rule holds the
+ *  one connection briefly (its cost per client is what the trial measures). */
+const TRIAL_CLIENTS = 50;
+const formatSeconds = (ms: number) => (ms < 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 1000).toLocaleString('en')} s`);
 /** A rule the planner estimates at more than this many scans of the clients is refused on save (PostgreSQL;
  *  SEGMENTATION_RULE_COST_LIMIT). */
 export const DEFAULT_RULE_COST_LIMIT = 10_000;
@@ -167,20 +171,35 @@ export class SegmentService {
 	}
 
 	/**
-	 * Before a rule is saved, on PostgreSQL: the planner's estimate of evaluating it over every client, against a plain
-	 * scan of the clients; a rule estimated at more than the limit's number of scans is refused (SQLite has no cost estimate:
-	 * there the rule limits and the refresh budget bound it). `knex`: the save's transaction, if any.
+	 * Before a rule is saved: what evaluating it over every client would cost. PostgreSQL: the planner's estimate
+	 * against a plain scan of the clients (at most SEGMENTATION_RULE_COST_LIMIT scans). SQLite, which has no cost
+	 * estimate: a trial on the first TRIAL_CLIENTS clients, extrapolated to the base, against the refresh budget.
+	 * `knex`: the save's transaction, if any (SQLite's one connection).
 	 */
 	async costProblem(rule: RuleNode, mapping: Mapping, knex: Knex = this.ctx.database): Promise<string | null> {
 		const dialect = dialectOf(knex);
-		if (!dialect.pg) return null;
 		const where = compileRule(rule, { dialect, alias: 'c', asOfMs: Date.now() });
+		const table = mapping.client_collection;
+		if (!dialect.pg) {
+			const [row] = await knex(table).count({ n: '*' });
+			const total = Number(row?.['n'] ?? 0);
+			if (total === 0) return null;
+			const primary = (await this.ctx.getSchema({ database: knex })).collections[table]?.primary ?? 'id';
+			const started = performance.now();
+			await knex.raw(`SELECT COUNT(*) AS n FROM ?? AS c WHERE c.?? IN (SELECT ?? FROM ?? ORDER BY ?? LIMIT ${TRIAL_CLIENTS}) AND (${where.sql})`, [
+				table, primary, primary, table, primary, ...where.bindings,
+			] as Knex.RawBinding[]);
+			const estimateMs = ((performance.now() - started) / Math.min(TRIAL_CLIENTS, total)) * total;
+			const budgetMs = refreshBudgetMs(this.ctx);
+			if (estimateMs <= budgetMs) return null;
+			return `rule: a trial on ${Math.min(TRIAL_CLIENTS, total)} clients puts a refresh of all ${total.toLocaleString('en')} at about ${formatSeconds(estimateMs)} (the budget is ${formatSeconds(budgetMs)}); follow fewer relations or split it into several segments`;
+		}
 		const cost = async (query: string, bindings: readonly unknown[]) => {
 			const result = (await knex.raw(`EXPLAIN (FORMAT JSON) ${query}`, bindings as Knex.RawBinding[])) as { rows: Array<{ 'QUERY PLAN': Array<{ Plan: { 'Total Cost': number } }> }> };
 			return Number(result.rows[0]?.['QUERY PLAN'][0]?.Plan['Total Cost'] ?? 0);
 		};
-		const scan = Math.max(1, await cost('SELECT c.* FROM ?? AS c', [mapping.client_collection]));
-		const ratio = (await cost(`SELECT c.* FROM ?? AS c WHERE ${where.sql}`, [mapping.client_collection, ...where.bindings])) / scan;
+		const scan = Math.max(1, await cost('SELECT c.* FROM ?? AS c', [table]));
+		const ratio = (await cost(`SELECT c.* FROM ?? AS c WHERE ${where.sql}`, [table, ...where.bindings])) / scan;
 		const limit = positiveEnv(this.ctx, 'SEGMENTATION_RULE_COST_LIMIT', DEFAULT_RULE_COST_LIMIT);
 		if (ratio <= limit) return null;
 		return `rule: estimated to cost about ${Math.round(ratio).toLocaleString('en')} times a read of every client (at most ${limit.toLocaleString('en')}); follow fewer relations or split it into several segments`;
