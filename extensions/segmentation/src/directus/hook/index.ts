@@ -20,7 +20,7 @@ export default defineHook(({ init, filter, action, schedule }, hookContext) => {
 	const ctx = hookContext as unknown as DirectusContext;
 	const root = segmentationFor(ctx);
 	const tracker = new ChangeTracker(new QueueAtCommit(ctx.database, ctx.logger));
-	const guards = new SegmentGuards(ctx, root.segments, root.mapping, () => root.pipeline.kick());
+	const guards = new SegmentGuards(ctx, root.segments, root.mapping, () => root.pipeline.kickRefreshes());
 	/** The mapping, once the schema is installed (before that there is no queue to write to). */
 	const mapping = (knex?: Knex) => (root.installStatus.report ? root.mapping.current(knex) : Promise.resolve(null));
 

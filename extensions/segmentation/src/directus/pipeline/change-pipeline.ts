@@ -29,6 +29,9 @@ export class ChangePipeline {
 	private kicked = false;
 	/** Not started yet, paused, or stopped: nothing is drained. */
 	private stopped = true;
+	/** A segment save (or the poll, or the start: what a crash left) says refreshes may be owed: the next drain
+	 *  serves them. Not asked on every drain: a save's batch is the hot path. */
+	private refreshesOwed = true;
 
 	private readonly ctx: DirectusContext;
 	private readonly scoring: Scoring;
@@ -62,7 +65,10 @@ export class ChangePipeline {
 		this.poller ??= setInterval(() => {
 			if (this.draining || this.timer) return;
 			Promise.all([hasDueChanges(this.knex), this.segments.refreshOwed()])
-				.then(([changes, refreshes]) => (changes || refreshes) && this.kick())
+				.then(([changes, refreshes]) => {
+					if (refreshes) this.refreshesOwed = true;
+					if (changes || refreshes) this.kick();
+				})
 				.catch(() => undefined);
 		}, POLL_MS);
 		this.poller.unref?.();
@@ -74,6 +80,12 @@ export class ChangePipeline {
 		if (this.timer) clearTimeout(this.timer);
 		this.poller = this.timer = null;
 		await this.draining;
+	}
+
+	/** A segment save owes a refresh (recorded with it): serve it at the next drain, soon. */
+	kickRefreshes(): void {
+		this.refreshesOwed = true;
+		this.kick();
 	}
 
 	/** Something was queued (after a commit): drain soon. */
@@ -106,7 +118,11 @@ export class ChangePipeline {
 	}
 
 	private async drain(): Promise<void> {
-		await this.segments.serveOwedRefreshes().catch((error: Error) => this.ctx.logger.error(`[segmentation] refreshing saved segments: ${error.message}`));
+		if (this.refreshesOwed) {
+			// cleared first: a save during the serving sets it again; a busy lease leaves the rows for the poll
+			this.refreshesOwed = false;
+			await this.segments.serveOwedRefreshes().catch((error: Error) => this.ctx.logger.error(`[segmentation] refreshing saved segments: ${error.message}`));
+		}
 		while (!this.stopped) {
 			const cutoffs = await this.scoring.lastCutoffs();
 			if (!cutoffs || (await fullPassWanted(this.knex, FULL_PASS_ROWS))) {
