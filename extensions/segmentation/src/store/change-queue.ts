@@ -5,7 +5,7 @@
 import type { Knex } from 'knex';
 import { isPostgres } from './dialects/index.ts';
 import { idList, rows } from './restriction.ts';
-import { CHANGES_TABLE } from './tables.ts';
+import { CHANGES_TABLE, RUNS_TABLE } from './tables.ts';
 
 /** Rows per INSERT: knex writes a multi-row insert on SQLite as a compound SELECT, limited to 500 terms. */
 const insertChunk = (knex: Knex) => (isPostgres(knex) ? 5000 : 500);
@@ -78,20 +78,32 @@ const toQueueRows = (list: Array<{ id: unknown; attempts: unknown }>): QueueRows
 	attempts: list.reduce((max, r) => Math.max(max, Number(r.attempts ?? 0)), 0),
 });
 
+export interface DrainState {
+	/** The due rows call for a whole-base pass: one was asked for (a NULL row), or more than `n` rows wait (a bulk
+	 *  load: one full pass beats many incremental batches). */
+	fullPass: boolean;
+	/** The latest successful full run (its cut-offs score a batch), null before the first. */
+	lastRunId: number | null;
+}
+
 /**
- * Whether the due rows call for a whole-base pass: one was asked for (a NULL row), or more than `n` rows wait (a
- * bulk load: one full pass beats many incremental batches). One query: it runs before every batch.
+ * Opens a change batch, in its transaction, with one query (it is on the path of every save): what the queue asks
+ * for, the latest full run, and — PostgreSQL — the time each of the batch's statements may take (SET LOCAL, as
+ * set_config(…, true)). SQLite can't interrupt a statement; its batches are a few clients.
  */
-export async function fullPassWanted(knex: Knex, n: number, nowMs = Date.now()): Promise<boolean> {
+export async function startBatch(trx: Knex, n: number, statementBudgetMs: number, nowMs = Date.now()): Promise<DrainState> {
+	const budget = isPostgres(trx) ? `, set_config('statement_timeout', '${Math.max(1, Math.ceil(statementBudgetMs))}', true) AS budget` : '';
 	const [row] = rows(
-		await knex.raw(
+		await trx.raw(
 			`SELECT EXISTS (SELECT 1 FROM ${CHANGES_TABLE} WHERE client_id IS NULL AND not_before <= ?) AS asked,
-				EXISTS (SELECT 1 FROM ${CHANGES_TABLE} WHERE not_before <= ? ORDER BY id LIMIT 1 OFFSET ?) AS bulk`,
+				EXISTS (SELECT 1 FROM ${CHANGES_TABLE} WHERE not_before <= ? ORDER BY id LIMIT 1 OFFSET ?) AS bulk,
+				(SELECT MAX(id) FROM ${RUNS_TABLE} WHERE status = 'succeeded') AS last_run${budget}`,
 			[nowMs, nowMs, Math.trunc(n)],
 		),
 	);
 	// SQLite answers 0 / 1, PostgreSQL false / true: Number() reads both
-	return Number(row?.['asked']) === 1 || Number(row?.['bulk']) === 1;
+	const lastRun = row?.['last_run'];
+	return { fullPass: Number(row?.['asked']) === 1 || Number(row?.['bulk']) === 1, lastRunId: lastRun === null || lastRun === undefined ? null : Number(lastRun) };
 }
 
 /** Every row visible now (a whole-base pass covers them; rows committed later stay for the next drain). */

@@ -165,3 +165,9 @@ export async function latestCutoffs(knex: Knex): Promise<{ runId: number; cutoff
 	const row = await knex(RUNS_TABLE).where({ status: 'succeeded' }).orderBy('id', 'desc').first('id', 'cutoffs', 'clients_scored');
 	return row && Number(row.clients_scored) > 0 ? { runId: Number(row.id), cutoffs: JSON.parse(row.cutoffs) as Cutoffs } : null;
 }
+
+/** The cut-offs of one run (null when it scored nobody: nothing to score against). */
+export async function cutoffsOfRun(knex: Knex, runId: number): Promise<{ runId: number; cutoffs: Cutoffs } | null> {
+	const row = await knex(RUNS_TABLE).where({ id: runId }).first('id', 'cutoffs', 'clients_scored');
+	return row && Number(row.clients_scored) > 0 ? { runId: Number(row.id), cutoffs: JSON.parse(row.cutoffs) as Cutoffs } : null;
+}

@@ -31,6 +31,8 @@ export interface MembershipScope {
 	 * interrupted mid-statement here, stops a whole-base refresh between its chunks (which yield the connection).
 	 */
 	budgetMs?: number;
+	/** false: write straight into the caller's transaction, no savepoint (a failure fails it: the caller retries). */
+	savepoint?: boolean;
 }
 
 /** A segment's refresh ran past its budget: stopped (its chunks so far are kept), to be paused by the caller. */
@@ -50,15 +52,25 @@ export async function requalify(scope: MembershipScope, segments: CompiledSegmen
 	const d = dialectOf(scope.knex);
 	const t = baseTables(scope.mapping);
 	const change = { atMs: scope.atMs, cause: scope.cause };
-	await scope.knex.transaction(async (trx) => {
+	const write = async (trx: Knex) => {
 		if (scope.budgetMs && d.pg) await trx.raw(`SET LOCAL statement_timeout = ${Math.ceil(scope.budgetMs)}`);
+		if (only !== null && d.requalifyInOne) {
+			// a batch of clients: one statement where the database can
+			const moved = await d.requalifyInOne(trx, t, hitsQuery(t, d, segments, only), (hits) => leavingCondition(t, segments, only, hits), change);
+			for (const [id, c] of moved) delta.set(id, c);
+			return;
+		}
 		const hits = await d.holdSet(trx, HITS, hitsQuery(t, d, segments, only), only === null);
 		const entered = await d.enterMembers(trx, t, hits.source, change);
 		const left = await d.leaveMembers(trx, t, leavingCondition(t, segments, only, hits.source), change);
 		await hits.release();
 		for (const id of new Set([...entered.keys(), ...left.keys()])) delta.set(id, { entered: entered.get(id) ?? 0, left: left.get(id) ?? 0 });
 		await addToMemberCounts(trx, t, delta);
-	});
+	};
+	// in a savepoint of the caller's transaction (a failure leaves it usable), unless the caller retries its whole
+	// transaction anyway
+	if (scope.savepoint === false && scope.knex.isTransaction) await write(scope.knex);
+	else await scope.knex.transaction(write);
 	return delta;
 }
 

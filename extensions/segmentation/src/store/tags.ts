@@ -43,7 +43,7 @@ export async function syncAutoTags(scope: TagScope, only: ClientRestriction, opt
 	const { mapping, asOfMs } = scope;
 	const d = dialectOf(scope.knex);
 	const t = baseTables(mapping);
-	return scope.knex.transaction(async (trx) => {
+	const sync = async (trx: Knex): Promise<TagSyncResult> => {
 		const tagsCreated = await ensureCategoryTags(trx, mapping, only, opts.categoryHasName);
 		// the three writes touch disjoint rows (not wanted / wanted and present / wanted and absent)
 		const [removed = 0, refreshed = 0, added = 0] = await d.writeFromSet(trx, WANTED_TAGS, wantedTagsQuery(t, d, asOfMs, only), only === null, [
@@ -52,7 +52,9 @@ export async function syncAutoTags(scope: TagScope, only: ClientRestriction, opt
 			(wanted) => addTagsQuery(t, d, wanted, asOfMs),
 		]);
 		return { tagsCreated, added, refreshed, removed };
-	});
+	};
+	// inside the caller's transaction (a change batch, done whole or not at all): no savepoint of our own
+	return scope.knex.isTransaction ? sync(scope.knex) : scope.knex.transaction(sync);
 }
 
 /** Every client's auto tags (the daily job and refresh-all): drops expired ones, adds any a purchase should have

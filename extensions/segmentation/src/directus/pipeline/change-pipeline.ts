@@ -6,7 +6,7 @@
 // exists, runs the full pass instead. Refreshes that segment saves owe (a flag committed with the save) are served
 // first.
 import type { Knex } from 'knex';
-import { claimBatch, deferFailed, deleteRows, fullPassWanted, hasDueChanges, queueStats, visibleRows, type QueueRows, type QueueStats } from '../../store/change-queue.ts';
+import { claimBatch, deferFailed, deleteRows, hasDueChanges, startBatch, queueStats, visibleRows, type QueueRows, type QueueStats } from '../../store/change-queue.ts';
 import { RecomputeBusyError } from '../../store/recompute.ts';
 import type { DirectusContext } from '../context.ts';
 import type { FullPass } from '../scoring/full-pass.ts';
@@ -20,6 +20,9 @@ const POLL_MS = 2000;
 const BATCH_ROWS = 5000;
 /** More rows than this waiting (an import, a seed): one full pass instead of many batches. */
 const FULL_PASS_ROWS = 50_000;
+/** One statement of a change batch may run this long (PostgreSQL cancels it: the batch is retried, its segments
+ *  then each on their own, and the one that is too slow is paused). */
+const STATEMENT_BUDGET_MS = 60_000;
 
 export class ChangePipeline {
 	private timer: ReturnType<typeof setTimeout> | null = null;
@@ -124,28 +127,43 @@ export class ChangePipeline {
 			await this.segments.serveOwedRefreshes().catch((error: Error) => this.ctx.logger.error(`[segmentation] refreshing saved segments: ${error.message}`));
 		}
 		while (!this.stopped) {
-			const cutoffs = await this.scoring.lastCutoffs();
-			if (!cutoffs || (await fullPassWanted(this.knex, FULL_PASS_ROWS))) {
-				if (!(await hasDueChanges(this.knex))) return;
-				// no full run yet (no cut-offs to score against), a whole-base request or a bulk load: one full pass
-				// covers every row visible now; rows committed during it stay for the next drain
-				if (!(await this.runFullPass(cutoffs ? 'queue' : 'first-run'))) return;
-				continue;
-			}
-			const scope = await this.scoring.scope(Date.now());
-			const work = await Promise.all(this.steps.map((step) => step.prepare({ mapping: scope.mapping, settings: scope.settings, cutoffs: cutoffs.cutoffs })));
+			const laps = new Laps();
+			// read before the transaction: on a cold cache it queries (SQLite: the one connection the batch holds)
+			const schema = await this.ctx.getSchema();
 			let claimed: QueueRows | null = null;
 			try {
-				const full = await this.knex.transaction(async (trx) => {
+				// everything a batch reads goes through its transaction: one wait for the connection, not one per query
+				const outcome = await this.knex.transaction(async (trx): Promise<'first-run' | 'queue' | 'done' | 'more'> => {
+					const state = await startBatch(trx, FULL_PASS_ROWS, STATEMENT_BUDGET_MS);
+					const cutoffs = await this.scoring.cutoffsOf(state.lastRunId, trx);
+					// no full run yet (no cut-offs to score against), a whole-base request or a bulk load: a full pass
+					if (!cutoffs) return 'first-run';
+					if (state.fullPass) return 'queue';
+					const scope = await this.scoring.scope(Date.now(), trx, schema);
+					const work = [];
+					for (const step of this.steps) work.push(await step.prepare({ trx, schema, mapping: scope.mapping, settings: scope.settings, cutoffs: cutoffs.cutoffs }));
+					laps.lap('prepare');
 					const batch = await claimBatch(trx, BATCH_ROWS);
 					claimed = batch;
-					if (!batch.clientIds.length) return false;
+					laps.lap('claim');
+					if (!batch.clientIds.length) return 'done';
 					const asOfMs = Date.now();
-					for (const run of work) await run({ trx, clientIds: batch.clientIds, asOfMs });
-					return batch.rowIds.length === BATCH_ROWS;
+					for (const [i, run] of work.entries()) {
+						await run({ trx, clientIds: batch.clientIds, asOfMs, attempts: batch.attempts });
+						laps.lap(this.steps[i]!.name);
+					}
+					// a short batch took everything that was due: rows queued since woke us again (kick) or wait for the poll
+					return batch.rowIds.length === BATCH_ROWS ? 'more' : 'done';
 				});
-				// a short batch took everything that was due: rows queued since woke us again (kick) or wait for the poll
-				if (!full) return;
+				laps.lap('commit');
+				const batchSize = (claimed as QueueRows | null)?.rowIds.length ?? 0;
+				if (batchSize) this.ctx.logger.debug(`[segmentation] batch of ${batchSize} queued changes: ${laps}`);
+				if (outcome === 'done') return;
+				if (outcome === 'first-run' || outcome === 'queue') {
+					// covers every row visible now; rows committed during it stay for the next drain
+					if (!(await hasDueChanges(this.knex))) return;
+					if (!(await this.runFullPass(outcome))) return;
+				}
 			} catch (error) {
 				// the transaction rolled back: the rows are queued again, held back a little
 				const rows = claimed as QueueRows | null;
@@ -171,5 +189,21 @@ export class ChangePipeline {
 		}
 		await deleteRows(this.knex, visible.rowIds);
 		return true;
+	}
+}
+
+/** Wall time per phase of a batch, for the debug log (where a slow batch spends its time). */
+class Laps {
+	private mark = performance.now();
+	private readonly laps: string[] = [];
+
+	lap(name: string): void {
+		const now = performance.now();
+		this.laps.push(`${name} ${(now - this.mark).toFixed(1)} ms`);
+		this.mark = now;
+	}
+
+	toString(): string {
+		return this.laps.join(', ');
 	}
 }

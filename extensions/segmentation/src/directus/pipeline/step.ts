@@ -1,13 +1,19 @@
 // A step of the change pipeline: what happens to a batch of changed clients. Steps run in order, inside the batch's
-// transaction (which also removes the processed queue rows), so a batch is done whole or not at all.
+// transaction (which also removes the processed queue rows), so a batch is done whole or not at all. Every query a
+// step makes goes through that transaction: on SQLite it holds the one connection, and a query outside it would
+// wait for the batch to end (and each query outside it waits behind the server's other requests).
 import type { Knex } from 'knex';
 import type { Cutoffs } from '../../core/engine.ts';
 import type { EngineSettings } from '../../core/engine-settings.ts';
 import type { Mapping } from '../../core/mapping.ts';
+import type { SchemaOverview } from '../context.ts';
 
-/** What every step may read, prepared before the transaction opens (SQLite has one connection: nothing outside
- *  the transaction may query while it is open). */
+/** What every step may read, prepared in the batch's transaction before its queue rows are claimed. */
 export interface BatchScope {
+	/** The batch's transaction. */
+	trx: Knex;
+	/** Directus's schema, read before the transaction opened (reading it may query the database). */
+	schema: SchemaOverview;
 	mapping: Mapping;
 	settings: EngineSettings;
 	/** The last full run's cut-offs (re-scoring a few clients must not move the base's boundaries). */
@@ -20,10 +26,13 @@ export interface ChangeBatch {
 	clientIds: number[];
 	/** "Now" for this batch, taken after it was claimed (a deal saved just before is not in the future). */
 	asOfMs: number;
+	/** How many times these changes failed before (0: the first try). */
+	attempts: number;
 }
 
 export interface PipelineStep {
 	readonly name: string;
-	/** Reads what the step needs outside the transaction; returns the work to do inside it. */
+	/** Reads what the step needs (before the batch is claimed: a failure here leaves the queue as it is); returns
+	 *  the work to do on the batch. */
 	prepare(scope: BatchScope): Promise<(batch: ChangeBatch) => Promise<void>>;
 }

@@ -1,31 +1,46 @@
 // Scoring inside Directus: the checked mapping and validated settings for a run, and the full recompute (once per
 // cluster, under the recompute lease) followed by clearing Directus's data cache.
 import { SETTINGS_COLLECTION } from '../../core/base-names.ts';
-import { engineSettingsFromRow } from '../../core/engine-settings.ts';
+import { engineSettingsFromRow, type EngineSettings } from '../../core/engine-settings.ts';
+import type { Cutoffs } from '../../core/engine.ts';
+import { checkMapping, mappingFromRow, type Mapping } from '../../core/mapping.ts';
 import type { Leases } from '../../store/lease.ts';
-import { latestCutoffs, runFullRecompute, type RunRecord } from '../../store/recompute.ts';
+import { cutoffsOfRun, runFullRecompute, type RunRecord } from '../../store/recompute.ts';
 import type { EngineScope } from '../../store/scores.ts';
-import type { DirectusContext } from '../context.ts';
+import type { Knex } from 'knex';
+import type { DirectusContext, SchemaOverview } from '../context.ts';
 import { clearDataCache } from '../data-cache.ts';
-import { InvalidEngineSettingsError } from '../errors.ts';
-import { requireMapping } from '../settings.ts';
+import { InvalidEngineSettingsError, InvalidMappingError, NotInstalledError } from '../errors.ts';
 
 export class Scoring {
 	private readonly ctx: DirectusContext;
 	private readonly leases: Leases;
+	/** The last checked mapping and validated settings, reused while the settings row and the schema are the same
+	 *  (the change pipeline asks before every batch: checking costs more than the batch's own statements). */
+	private checked: { schema: object; row: string; mapping: Mapping; settings: EngineSettings } | null = null;
+	/** The last full run's cut-offs, by run id (they change only with a new full run). */
+	private cutoffs: { runId: number; value: { runId: number; cutoffs: Cutoffs } | null } | null = null;
 
 	constructor(ctx: DirectusContext, leases: Leases) {
 		this.ctx = ctx;
 		this.leases = leases;
 	}
 
-	/** Mapping (checked against the live schema) and engine settings (validated) for a run as of this instant. */
-	async scope(asOfMs: number): Promise<EngineScope> {
-		const mapping = await requireMapping(this.ctx);
-		const row = (await this.ctx.database(SETTINGS_COLLECTION).first()) ?? {};
-		const settings = engineSettingsFromRow(row);
-		if (!settings.ok) throw new InvalidEngineSettingsError({ errors: settings.errors });
-		return { knex: this.ctx.database, mapping, settings: settings.settings, asOfMs };
+	/** Mapping (checked against the live schema) and engine settings (validated) for a run as of this instant.
+	 *  `knex` and `schema`: a change batch's transaction and the schema read before it opened. */
+	async scope(asOfMs: number, knex: Knex = this.ctx.database, schema?: SchemaOverview): Promise<EngineScope> {
+		const row: Record<string, unknown> | undefined = await knex(SETTINGS_COLLECTION).first();
+		if (!row) throw new NotInstalledError({ reason: 'the settings row is missing; restart Directus to install' });
+		schema ??= await this.ctx.getSchema();
+		const key = JSON.stringify(row);
+		if (this.checked?.schema !== schema || this.checked.row !== key) {
+			const check = checkMapping(mappingFromRow(row), schema);
+			if (!check.ok) throw new InvalidMappingError({ errors: check.errors });
+			const settings = engineSettingsFromRow(row);
+			if (!settings.ok) throw new InvalidEngineSettingsError({ errors: settings.errors });
+			this.checked = { schema, row: key, mapping: check.mapping, settings: settings.settings };
+		}
+		return { knex, mapping: this.checked.mapping, settings: this.checked.settings, asOfMs };
 	}
 
 	/** The whole base, set-based; RecomputeBusyError while another instance runs one. */
@@ -37,7 +52,10 @@ export class Scoring {
 		return run;
 	}
 
-	async lastCutoffs() {
-		return latestCutoffs(this.ctx.database);
+	/** The cut-offs of the last successful full run, `runId` (read with the queue's state: one query less per batch). */
+	async cutoffsOf(runId: number | null, knex: Knex = this.ctx.database): Promise<{ runId: number; cutoffs: Cutoffs } | null> {
+		if (runId === null) return null;
+		if (this.cutoffs?.runId !== runId) this.cutoffs = { runId, value: await cutoffsOfRun(knex, runId) };
+		return this.cutoffs.value;
 	}
 }

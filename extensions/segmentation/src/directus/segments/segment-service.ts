@@ -12,11 +12,10 @@ import { dialectOf } from '../../store/sql-dialect.ts';
 import { refreshSegment, SegmentBudgetError, snapshotAll, type CompiledSegment } from '../../store/segments.ts';
 import { freshenBaseStatistics } from '../../store/statistics.ts';
 import { syncAllAutoTags, type TagSyncResult } from '../../store/tags.ts';
-import type { DirectusContext } from '../context.ts';
+import type { DirectusContext, SchemaOverview } from '../context.ts';
 import { clearDataCache } from '../data-cache.ts';
 import { requireMapping } from '../settings.ts';
 
-const CACHE_MS = 5000;
 /** Clients a rule is tried on before it is saved on SQLite: enough to time, few enough that a costly rule holds the
  *  one connection briefly (its cost per client is what the trial measures). */
 const TRIAL_CLIENTS = 50;
@@ -87,7 +86,8 @@ export interface ActiveRules {
 }
 
 export class SegmentService {
-	private active: (ActiveRules & { at: number }) | null = null;
+	/** Parsed rules by segment id and rule text, for one schema (see activeRules). */
+	private parsed: { schema: object; collection: string; rules: Map<string, RuleNode> } | null = null;
 
 	private readonly ctx: DirectusContext;
 	private readonly leases: Leases;
@@ -97,9 +97,9 @@ export class SegmentService {
 		this.leases = leases;
 	}
 
-	/** A segment was saved or deleted on this instance: re-read the active rules at the next change. */
+	/** A segment was saved or deleted on this instance, or failed: parse its rules afresh. */
 	forget(): void {
-		this.active = null;
+		this.parsed = null;
 	}
 
 	/** Parses a stored rule against the live schema (errors name the problem). */
@@ -108,20 +108,33 @@ export class SegmentService {
 		return parseRule(rule, await this.ctx.getSchema(), m.client_collection);
 	}
 
-	/** The active dynamic segments' rules (read outside any transaction: the pipeline compiles them per batch). */
-	async activeRules(mapping: Mapping): Promise<ActiveRules> {
-		if (this.active && Date.now() - this.active.at < CACHE_MS) return this.active;
+	/** The active dynamic segments' rules, read outside any transaction before every change batch (so a segment saved
+	 *  on any instance counts from the next batch on); a rule is parsed again only when it or the schema changed. */
+	async activeRules(mapping: Mapping, schema: SchemaOverview, knex: Knex = this.ctx.database): Promise<ActiveRules> {
 		// a segment whose refresh failed is left out of the change path until it is saved again or the next full
 		// refresh succeeds: one bad rule must not fail every batch
-		const rows: SegmentRow[] = await this.ctx.database(SEGMENT_NAMES.segments).where({ kind: 'dynamic', is_active: true }).whereNull('refresh_error').select('id', 'name', 'kind', 'is_active', 'rule');
+		const rows: SegmentRow[] = await knex(SEGMENT_NAMES.segments).where({ kind: 'dynamic', is_active: true }).whereNull('refresh_error').select('id', 'name', 'kind', 'is_active', 'rule');
+		if (this.parsed?.schema !== schema || this.parsed.collection !== mapping.client_collection) this.parsed = { schema, collection: mapping.client_collection, rules: new Map() };
+		const known = this.parsed.rules;
 		const segments: Array<{ id: number; rule: RuleNode }> = [];
+		const seen = new Set<string>();
 		for (const row of rows) {
-			const parsed = await this.parse(row.rule, mapping);
-			if (parsed.ok) segments.push({ id: Number(row.id), rule: parsed.rule });
-			else await this.markFailed(Number(row.id), row.name, new RuleNoLongerFitsError(parsed.errors));
+			const key = `${row.id}:${typeof row.rule === 'string' ? row.rule : JSON.stringify(row.rule)}`;
+			seen.add(key);
+			let rule = known.get(key);
+			if (!rule) {
+				const parsed = parseRule(row.rule, schema, mapping.client_collection);
+				if (!parsed.ok) {
+					await this.markFailed(Number(row.id), row.name, new RuleNoLongerFitsError(parsed.errors), knex);
+					continue;
+				}
+				rule = parsed.rule;
+				known.set(key, rule);
+			}
+			segments.push({ id: Number(row.id), rule });
 		}
-		this.active = { at: Date.now(), segments, categoryHasName: await this.categoryHasName(mapping) };
-		return this.active;
+		for (const key of known.keys()) if (!seen.has(key)) known.delete(key);
+		return { segments, categoryHasName: this.categoryHasName(mapping, schema) };
 	}
 
 	/**
@@ -210,8 +223,9 @@ export class SegmentService {
 		return segments.map((s) => ({ id: s.id, where: compileRule(s.rule, { dialect, alias: 'c', asOfMs }) }));
 	}
 
-	private async categoryHasName(mapping: Mapping): Promise<boolean> {
-		return Boolean((await this.ctx.getSchema()).collections[mapping.category_collection]?.fields['name']);
+	/** Whether product categories have a name field (auto tags are named after it). */
+	categoryHasName(mapping: Mapping, schema: SchemaOverview): boolean {
+		return Boolean(schema.collections[mapping.category_collection]?.fields['name']);
 	}
 
 	/**
@@ -234,7 +248,7 @@ export class SegmentService {
 		const knex = this.ctx.database;
 		const mapping = await requireMapping(this.ctx);
 		const tagsStarted = Date.now();
-		const tags = ids === null ? await syncAllAutoTags({ knex, mapping, asOfMs }, { categoryHasName: await this.categoryHasName(mapping) }) : null;
+		const tags = ids === null ? await syncAllAutoTags({ knex, mapping, asOfMs }, { categoryHasName: this.categoryHasName(mapping, await this.ctx.getSchema()) }) : null;
 		// the rules read these over the whole base: plans need statistics that know today's scores and tags
 		const analysed = await freshenBaseStatistics(knex, mapping);
 		if (analysed.length) this.ctx.logger.info(`[segmentation] refreshed planner statistics of ${analysed.join(', ')} before the refresh`);
@@ -245,7 +259,7 @@ export class SegmentService {
 		for (const row of rows) {
 			const parsed = row.rule === null || row.rule === undefined ? { ok: false as const, errors: ['the segment has no rule'] } : await this.parse(row.rule, mapping);
 			if (!parsed.ok) {
-				const reason = row.rule === null || row.rule === undefined ? parsed.errors.join('; ') : await this.markFailed(Number(row.id), row.name, new RuleNoLongerFitsError(parsed.errors));
+				const reason = row.rule === null || row.rule === undefined ? parsed.errors.join('; ') : await this.markFailed(Number(row.id), row.name, new RuleNoLongerFitsError(parsed.errors), knex);
 				summary.skipped.push({ id: row.id, name: row.name, reason });
 				continue;
 			}

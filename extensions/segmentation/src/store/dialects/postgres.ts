@@ -223,6 +223,47 @@ WHERE schemaname = current_schema() AND relname IN (${join(tables.map((t) => sql
 			),
 		);
 	}
+
+	/**
+	 * One statement (one round trip on every save's path, planned once): the hits as a materialised CTE feeding the
+	 * insert and the delete, whose RETURNING feed the events and the count deltas. Every part reads the statement's
+	 * snapshot: the delete does not see the pairs the insert adds (they are hits, never leaving anyway).
+	 */
+	async requalifyInOne(knex: Knex, t: BaseTables, hits: Sql, leaving: (hits: Sql) => Sql, change: MembershipChange): Promise<Map<number, { entered: number; left: number }>> {
+		const { members: m, segments: S } = t;
+		const result = rows(
+			await run(
+				knex,
+				sql`WITH hits AS MATERIALIZED (${hits}),
+				entered AS (
+					INSERT INTO ${m.table} (${m.segment}, ${m.client}, ${m.enteredAt})
+					SELECT h.segment_id, h.client_id, ${this.instant(change.atMs)} FROM hits h
+					ON CONFLICT (${m.segment}, ${m.client}) DO NOTHING
+					RETURNING ${m.segment} AS segment_id, ${m.client} AS client_id
+				),
+				gone AS (
+					DELETE FROM ${m.table} m WHERE ${leaving(sql`hits`)}
+					RETURNING m.${m.segment} AS segment_id, m.${m.client} AS client_id
+				),
+				logged AS (
+					INSERT INTO ${t.events} (segment_id, client_id, event, at, cause)
+					SELECT segment_id, client_id, 'entered', CAST(${change.atMs} AS BIGINT), CAST(${change.cause} AS TEXT) FROM entered
+					UNION ALL SELECT segment_id, client_id, 'left', CAST(${change.atMs} AS BIGINT), CAST(${change.cause} AS TEXT) FROM gone
+				),
+				moved AS (
+					SELECT segment_id, SUM(entered) AS entered, SUM(left_) AS left_
+					FROM (SELECT segment_id, 1 AS entered, 0 AS left_ FROM entered UNION ALL SELECT segment_id, 0, 1 FROM gone) x
+					GROUP BY segment_id
+				),
+				counted AS (
+					UPDATE ${S.table} s SET ${S.memberCount} = COALESCE(s.${S.memberCount}, 0) + moved.entered - moved.left_
+					FROM moved WHERE s.${S.id} = moved.segment_id AND moved.entered <> moved.left_
+				)
+				SELECT segment_id, entered, left_ FROM moved`,
+			),
+		);
+		return new Map(result.map((r) => [Number(r['segment_id']), { entered: Number(r['entered']), left: Number(r['left_']) }]));
+	}
 }
 
 function counts(result: unknown): CountsBySegment {

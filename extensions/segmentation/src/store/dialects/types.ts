@@ -141,4 +141,9 @@ export interface Dialect {
 	enterMembers(knex: Knex, t: BaseTables, hits: Sql, change: MembershipChange): Promise<CountsBySegment>;
 	/** Deletes the members `leaving` selects (a condition over members aliased m), each with a 'left' event. */
 	leaveMembers(knex: Knex, t: BaseTables, leaving: Sql, change: MembershipChange): Promise<CountsBySegment>;
+	/**
+	 * Where the database can: a change batch's whole re-qualification — hits, enters, leaves, their events, the
+	 * count deltas — as one statement (`leaving` gets the hits' FROM source). Absent: the caller runs the steps.
+	 */
+	requalifyInOne?(knex: Knex, t: BaseTables, hits: Sql, leaving: (hits: Sql) => Sql, change: MembershipChange): Promise<Map<number, { entered: number; left: number }>>;
 }

@@ -7,7 +7,7 @@ export function autoTagsStep(segments: SegmentService): PipelineStep {
 	return {
 		name: 'auto-tags',
 		async prepare(scope) {
-			const { categoryHasName } = await segments.activeRules(scope.mapping);
+			const categoryHasName = segments.categoryHasName(scope.mapping, scope.schema);
 			return async (batch) => {
 				await syncAutoTags({ knex: batch.trx, mapping: scope.mapping, asOfMs: batch.asOfMs }, { ids: batch.clientIds }, { categoryHasName });
 			};
