@@ -1,4 +1,4 @@
-// `npm run bench:segments -- [--clients 100000,1000000] [--db pg,sqlite] [--saves 100] [--import 100000]`
+// `npm run bench:segments -- [--clients 100000,1000000] [--db pg,sqlite] [--saves 100] [--import 100000] [--import-rounds 3]`
 // Segments on generated bases, PostgreSQL and SQLite, through a real Directus, 30 active dynamic segments:
 //  - full refresh of all segments (cold: empty memberships; steady: nothing changed) vs the floor measured in the
 //    same run on the same data: per segment a hand-written INSERT … SELECT of the new members + anti-join DELETE;
@@ -6,8 +6,8 @@
 //  - the whole daily job (POST /segmentation/recompute: recompute → auto tags → refresh → snapshots, from cleared
 //    scores and memberships) vs the sum of its floors (engine floor statement + the segments' floor), same as-of;
 //  - a deal import through Directus's own POST /utils/import/deals, the same CSV into the same starting state, with
-//    the extension loaded and without (EXTENSIONS_PATH → an empty folder), each on a fresh instance, alternating, twice
-//    each (the fastest counts): rows/s both ways, and the time until the change queue is drained after the import.
+//    the extension loaded and without (EXTENSIONS_PATH → an empty folder), each on a fresh instance, alternating,
+//    --import-rounds times each (the fastest counts: the machine's noise only ever adds time): rows/s both ways, and the time until the change queue is drained after the import.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,15 +24,20 @@ import { ensurePostgres, recreateDatabase } from './lib/pg-cluster.ts';
 import { ensureInstalled } from './lib/prepare.ts';
 import { seedDemo, todayUtc } from './lib/seed.ts';
 
-const { sizes, dbs, saves, importDeals } = cli(
+const { sizes, dbs, saves, importDeals, IMPORT_ROUNDS } = cli(
 	'bench:segments',
-	'Usage: npm run bench:segments -- [--clients 100000,1000000] [--db pg,sqlite] [--saves 100] [--import 100000]',
-	{ clients: { type: 'string' }, db: { type: 'string' }, saves: { type: 'string' }, import: { type: 'string' } },
-	({ flags }) => ({ sizes: intListFlag(flags, 'clients', [100_000], 1), dbs: listFlag(flags, 'db', ['pg', 'sqlite'], ['pg', 'sqlite']), saves: intFlag(flags, 'saves', 100, 10), importDeals: intFlag(flags, 'import', 100_000, 0) }),
+	'Usage: npm run bench:segments -- [--clients 100000,1000000] [--db pg,sqlite] [--saves 100] [--import 100000] [--import-rounds 3]',
+	{ clients: { type: 'string' }, db: { type: 'string' }, saves: { type: 'string' }, import: { type: 'string' }, 'import-rounds': { type: 'string' } },
+	({ flags }) => ({
+		sizes: intListFlag(flags, 'clients', [100_000], 1),
+		dbs: listFlag(flags, 'db', ['pg', 'sqlite'], ['pg', 'sqlite']),
+		saves: intFlag(flags, 'saves', 100, 10),
+		importDeals: intFlag(flags, 'import', 100_000, 0),
+		/** Imports per arm (with / without the extension), alternating. */
+		IMPORT_ROUNDS: intFlag(flags, 'import-rounds', 3, 1),
+	}),
 );
 const TOKEN = 'bench-admin-token';
-/** Imports per arm (with / without the extension), alternating. */
-const IMPORT_ROUNDS = 2;
 const MARKER = 'bench-marker';
 
 /** 30 segments: each rule as a marketer writes it, and the same condition written by hand for the floor. */
