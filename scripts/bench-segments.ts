@@ -4,7 +4,8 @@
 //    same run on the same data: per segment a hand-written INSERT … SELECT of the new members + anti-join DELETE;
 //  - re-qualifying one client after a change (client save → membership visible), p50 / p95;
 //  - the whole daily job (POST /segmentation/recompute: recompute → auto tags → refresh → snapshots, from cleared
-//    scores and memberships) vs the sum of its floors (engine floor statement + the segments' floor), same as-of;
+//    scores, auto tags and memberships) vs the sum of its floors (engine floor statement + one INSERT … SELECT of
+//    every auto tag + the segments' floor), same as-of;
 //  - a deal import through Directus's own POST /utils/import/deals, the same CSV into the same starting state, with
 //    the extension loaded and without (EXTENSIONS_PATH → an empty folder), each on a fresh instance, alternating,
 //    --import-rounds times each (the fastest counts: the machine's noise only ever adds time): rows/s both ways, and the time until the change queue is drained after the import.
@@ -74,7 +75,7 @@ interface Result {
 	oursColdS: number; floorColdS: number; oursSteadyS: number; floorSteadyS: number; tagSyncColdS: number; tagSyncSteadyS: number;
 	saveP50: number; saveP95: number; visibleP50: number; visibleP95: number; afterCommitP50: number; afterCommitP95: number;
 	importS: number | null; requalifyS: number | null; importWithoutS: number | null;
-	dailyS: number; dailyEngineS: number; dailySegmentsS: number; engineFloorS: number; dailyFloorSegmentsS: number;
+	dailyS: number; dailyEngineS: number; dailySegmentsS: number; engineFloorS: number; tagFloorS: number; dailyFloorSegmentsS: number;
 }
 const results: Result[] = [];
 
@@ -130,6 +131,39 @@ async function floorRefresh(knex: Knex, ids: number[]): Promise<void> {
 			await knex.raw(`DELETE FROM segment_members WHERE segment = ? AND NOT EXISTS (SELECT 1 FROM clients c WHERE c.id = segment_members.client AND ${cond})`, [id]);
 		}
 	}
+}
+
+async function autoTagCount(knex: Knex): Promise<number> {
+	const [row] = await knex('client_tags').where({ source: 'auto' }).count({ n: '*' });
+	return Number(row?.['n'] ?? 0);
+}
+
+/** Every client's auto tags removed (hand-made tags stay): the tag step's cold start, for ours and the floor alike. */
+async function clearAutoTags(knex: Knex): Promise<void> {
+	await knex('client_tags').where({ source: 'auto' }).delete();
+}
+
+/**
+ * The tag step's floor: one hand-written INSERT … SELECT of every client's auto tags (per client and category the
+ * latest won purchase, its deal and the expiry it gives; expired ones left out), no change detection, no tags
+ * created for new categories (the seed's categories all have theirs after the first full pass).
+ */
+async function floorTags(knex: Knex, asOfMs: number): Promise<void> {
+	const d = dialect(knex);
+	const closedMs = d === 'pg' ? `CAST(ROUND(DATE_PART('epoch', d.closed_at) * 1000) AS BIGINT)` : 'd.closed_at';
+	const expires = `CASE WHEN w.interest IS NULL THEN NULL ELSE w.closed_ms + w.interest * 86400000 END`;
+	const asTimestamp = (ms: string) => (d === 'pg' ? `TO_TIMESTAMP((${ms}) / 1000.0)` : ms);
+	await knex.raw(
+		`INSERT INTO client_tags (client, tag, source, added_at, expires_at, deal)
+		SELECT w.client_id, w.tag_id, 'auto', ${asTimestamp(String(asOfMs))}, ${asTimestamp(expires)}, w.deal_id FROM (
+			SELECT d.client AS client_id, tg.id AS tag_id, d.id AS deal_id, ${closedMs} AS closed_ms, CAST(cat.interest_days AS BIGINT) AS interest,
+				ROW_NUMBER() OVER (PARTITION BY d.client, tg.id ORDER BY d.closed_at DESC, d.id DESC) AS latest
+			FROM deals d JOIN deal_items i ON i.deal = d.id JOIN products p ON p.id = i.product
+				JOIN product_categories cat ON cat.id = p.category JOIN tags tg ON tg.category = cat.id
+			WHERE d.status = 'won' AND d.closed_at IS NOT NULL AND d.client IS NOT NULL
+		) w WHERE w.latest = 1 AND (w.interest IS NULL OR ${expires} > ?)`,
+		[asOfMs],
+	);
 }
 
 async function memberCounts(knex: Knex, ids: number[]): Promise<number[]> {
@@ -199,21 +233,29 @@ async function measure(db: Dialect, clients: number, env: Env): Promise<void> {
 		}
 
 		// the whole daily job from cleared scores and memberships vs its floors (engine statement + segments' floor)
-		console.error(`[${db}] daily job: floors (engine statement + segment floor) …`);
+		console.error(`[${db}] daily job: floors (engine statement + tag statement + segment floor) …`);
 		const asOfIso = new Date().toISOString();
 		await clearMemberships(knex);
 		await resetScores(knex);
+		await clearAutoTags(knex);
 		t = performance.now();
 		await runFloor(knex, Date.parse(asOfIso));
 		const engineFloorS = (performance.now() - t) / 1000;
+		t = performance.now();
+		await floorTags(knex, Date.parse(asOfIso));
+		const tagFloorS = (performance.now() - t) / 1000;
+		const floorTagCount = await autoTagCount(knex);
 		t = performance.now();
 		await floorRefresh(knex, ids);
 		const dailyFloorSegmentsS = (performance.now() - t) / 1000;
 		console.error(`[${db}] daily job: ours (POST /segmentation/recompute: recompute + tags + refresh + snapshots) …`);
 		await clearMemberships(knex);
 		await resetScores(knex);
+		await clearAutoTags(knex);
 		const daily = await fullPass(url, { as_of: asOfIso });
 		if (!Array.isArray(daily.run.segments?.segments)) throw new Error(`the full pass skipped the segments: ${JSON.stringify(daily.run.segments)}`);
+		const ourTagCount = await autoTagCount(knex);
+		if (ourTagCount !== floorTagCount) console.error(`note: the daily job left ${ourTagCount} auto tags, the tag floor wrote ${floorTagCount}`);
 		await queueIdle(url, 600_000);
 
 		console.error(`[${db}] ${saves} client saves, each re-qualified against ${SEGMENTS.length} segments …`);
@@ -296,7 +338,7 @@ async function measure(db: Dialect, clients: number, env: Env): Promise<void> {
 			oursColdS: oursColdS - tagSyncS[0], floorColdS, oursSteadyS: oursSteadyS - tagSyncS[1], floorSteadyS, tagSyncColdS: tagSyncS[0], tagSyncSteadyS: tagSyncS[1],
 			saveP50: pct(save, 50), saveP95: pct(save, 95), visibleP50: pct(visible, 50), visibleP95: pct(visible, 95), afterCommitP50: pct(afterCommit, 50), afterCommitP95: pct(afterCommit, 95),
 			importS, requalifyS, importWithoutS,
-			dailyS: daily.wallS, dailyEngineS: daily.run.duration_ms / 1000, dailySegmentsS: daily.run.segments.duration_ms / 1000, engineFloorS, dailyFloorSegmentsS,
+			dailyS: daily.wallS, dailyEngineS: daily.run.duration_ms / 1000, dailySegmentsS: daily.run.segments.duration_ms / 1000, engineFloorS, tagFloorS, dailyFloorSegmentsS,
 		};
 		results.push(result);
 		console.error(`[${db}] result: ${JSON.stringify(result)}`);
@@ -336,11 +378,11 @@ for (const r of results) {
 	);
 }
 console.log(`\nThe daily job (POST /segmentation/recompute from cleared scores and memberships) vs the sum of its floors; engine alone vs its floor\n`);
-console.log('| db | clients | full pass s (HTTP) | engine s (run record) | engine floor s | engine/floor | segments + tags + snapshots s | segment floor s | full pass / (engine floor + segment floor) |');
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log('| db | clients | full pass s (HTTP) | engine s (run record) | engine floor s | engine/floor | tags + segments + snapshots s | tag floor s | segment floor s | full pass / (engine + tag + segment floors) |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of results) {
 	console.log(
-		`| ${r.db} | ${r.clients.toLocaleString('en')} | ${f(r.dailyS, 2)} | ${f(r.dailyEngineS, 2)} | ${f(r.engineFloorS, 2)} | ${ratio(r.dailyEngineS, r.engineFloorS)} | ${f(r.dailySegmentsS, 2)} | ${f(r.dailyFloorSegmentsS, 2)} | ${ratio(r.dailyS, r.engineFloorS + r.dailyFloorSegmentsS)} |`,
+		`| ${r.db} | ${r.clients.toLocaleString('en')} | ${f(r.dailyS, 2)} | ${f(r.dailyEngineS, 2)} | ${f(r.engineFloorS, 2)} | ${ratio(r.dailyEngineS, r.engineFloorS)} | ${f(r.dailySegmentsS, 2)} | ${f(r.tagFloorS, 2)} | ${f(r.dailyFloorSegmentsS, 2)} | ${ratio(r.dailyS, r.engineFloorS + r.tagFloorS + r.dailyFloorSegmentsS)} |`,
 	);
 }
 if (importDeals > 0) {
