@@ -1,4 +1,4 @@
-// Segments inside Directus: the active rules (parsed against the live schema, cached for a few seconds, compiled
+// Segments inside Directus: the active rules (parsed against the live schema, parsed again only when they change, compiled
 // to SQL for the change pipeline's re-qualify step), and full refreshes — one segment, or every active one after
 // syncing every client's auto tags (after a full recompute, the daily job, on request) — once per cluster under the
 // refresh lease.
@@ -108,8 +108,8 @@ export class SegmentService {
 		return parseRule(rule, await this.ctx.getSchema(), m.client_collection);
 	}
 
-	/** The active dynamic segments' rules, read outside any transaction before every change batch (so a segment saved
-	 *  on any instance counts from the next batch on); a rule is parsed again only when it or the schema changed. */
+	/** The active dynamic segments' rules, read for every change batch (`knex`: its transaction), so a segment saved on
+	 *  any instance counts from the next batch on; a rule is parsed again only when it or the schema changed. */
 	async activeRules(mapping: Mapping, schema: SchemaOverview, knex: Knex = this.ctx.database): Promise<ActiveRules> {
 		// a segment whose refresh failed is left out of the change path until it is saved again or the next full
 		// refresh succeeds: one bad rule must not fail every batch
