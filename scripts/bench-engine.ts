@@ -73,7 +73,7 @@ async function queueIdle(url: string, timeoutMs: number): Promise<void> {
 async function fullPass(url: string, asOfIso: string): Promise<{ wallS: number; run: any }> {
 	for (let attempt = 0; ; attempt++) {
 		const t = performance.now();
-		const res = await directusHttp(url, TOKEN).request('POST', '/segmentation/recompute', { as_of: asOfIso });
+		const res = await directusHttp(url, TOKEN).request('POST', '/segmentation/recompute', { as_of: asOfIso }, { long: true });
 		if (res.status < 300) return { wallS: (performance.now() - t) / 1000, run: res.body.data };
 		if (res.status !== 409 || attempt > 600) throw new Error(`POST /segmentation/recompute: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
 		await new Promise((r) => setTimeout(r, 1000));
