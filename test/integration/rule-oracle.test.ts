@@ -11,6 +11,7 @@ import { compileRule } from '../../extensions/segmentation/src/store/rule-sql.ts
 import { dialectOf } from '../../extensions/segmentation/src/store/sql-dialect.ts';
 import { RUNS_TABLE } from '../../extensions/segmentation/src/store/tables.ts';
 import { bootDirectus, type TestDirectus } from '../harness/directus.ts';
+import { queueSettled } from '../harness/queue.ts';
 
 const DAY = 86_400_000;
 // Data sits half a day off whole days from the moment it is written, so a `$NOW(-N days)` boundary is never within
@@ -238,14 +239,17 @@ describe('segment rules select exactly what Directus’s REST filter selects', (
 
 	beforeAll(async () => {
 		d = await bootDirectus();
-		// the engine's start-up run (on the empty base) must be over before we write engine fields by hand, and the
-		// daily schedule off, so nothing rewrites clients while we compare
+		// the engine's start-up pass (on the empty base) must be over before we write engine fields by hand — all of
+		// it: a run already recorded can still be retried when its segment refresh fails (SQLITE_BUSY while this
+		// process writes the same file), and the retry would re-score our hand-written clients mid-comparison — and
+		// the daily schedule off, so nothing rewrites clients while we compare
 		await vi.waitFor(
 			async () => {
 				if (!(await d.knex(RUNS_TABLE).whereNot('status', 'running').first('id'))) throw new Error('the start-up engine run has not finished');
 			},
 			{ timeout: 120_000, interval: 200 },
 		);
+		await queueSettled(d);
 		await d.knex('segmentation_settings').update({ recompute_cron: '' });
 		for (const table of ['deal_items', 'deals', 'products', 'product_categories', 'clients']) await d.knex(table).delete();
 		base = makeBase();
