@@ -56,11 +56,16 @@ export async function validateSettingsPayload(
 	return payload;
 }
 
+/** The settings singleton (the mapping and the engine settings); NotInstalledError when it is missing. */
+export async function readSettingsRow(knex: Knex): Promise<Record<string, unknown>> {
+	const row: Record<string, unknown> | undefined = await knex(SETTINGS_COLLECTION).first();
+	if (!row) throw new NotInstalledError({ reason: 'the settings row is missing; restart Directus to install' });
+	return row;
+}
+
 /** The saved mapping, checked against the live schema: the only way SQL gets its identifiers. */
 export async function readCheckedMapping(ctx: DirectusContext): Promise<MappingCheck> {
-	const row = await ctx.database(SETTINGS_COLLECTION).first();
-	if (!row) throw new NotInstalledError({ reason: 'the settings row is missing; restart Directus to install' });
-	return checkMapping(mappingFromRow(row), await ctx.getSchema());
+	return checkMapping(mappingFromRow(await readSettingsRow(ctx.database)), await ctx.getSchema());
 }
 
 export async function requireMapping(ctx: DirectusContext): Promise<Mapping> {

@@ -162,12 +162,14 @@ export async function listRuns(knex: Knex, limit = 50, offset = 0): Promise<RunR
 /** The cut-offs of the last successful full run that scored anyone (what incremental re-scoring uses). A run over
  *  an empty base has none worth reusing: the first change then triggers a full run instead. */
 export async function latestCutoffs(knex: Knex): Promise<{ runId: number; cutoffs: Cutoffs } | null> {
-	const row = await knex(RUNS_TABLE).where({ status: 'succeeded' }).orderBy('id', 'desc').first('id', 'cutoffs', 'clients_scored');
-	return row && Number(row.clients_scored) > 0 ? { runId: Number(row.id), cutoffs: JSON.parse(row.cutoffs) as Cutoffs } : null;
+	return cutoffsOfRow(await knex(RUNS_TABLE).where({ status: 'succeeded' }).orderBy('id', 'desc').first('id', 'cutoffs', 'clients_scored'));
 }
 
 /** The cut-offs of one run (null when it scored nobody: nothing to score against). */
 export async function cutoffsOfRun(knex: Knex, runId: number): Promise<{ runId: number; cutoffs: Cutoffs } | null> {
-	const row = await knex(RUNS_TABLE).where({ id: runId }).first('id', 'cutoffs', 'clients_scored');
+	return cutoffsOfRow(await knex(RUNS_TABLE).where({ id: runId }).first('id', 'cutoffs', 'clients_scored'));
+}
+
+function cutoffsOfRow(row: { id: unknown; cutoffs: string; clients_scored: unknown } | undefined): { runId: number; cutoffs: Cutoffs } | null {
 	return row && Number(row.clients_scored) > 0 ? { runId: Number(row.id), cutoffs: JSON.parse(row.cutoffs) as Cutoffs } : null;
 }

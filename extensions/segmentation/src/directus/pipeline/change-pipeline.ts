@@ -12,6 +12,7 @@ import type { DirectusContext } from '../context.ts';
 import type { FullPass } from '../scoring/full-pass.ts';
 import type { Scoring } from '../scoring/scoring.ts';
 import type { SegmentService } from '../segments/segment-service.ts';
+import { readSettingsRow } from '../settings.ts';
 import type { PipelineStep } from './step.ts';
 
 const DEBOUNCE_MS = 2;
@@ -23,6 +24,15 @@ const FULL_PASS_ROWS = 50_000;
 /** One statement of a change batch may run this long (PostgreSQL cancels it: the batch is retried, its segments
  *  then each on their own, and the one that is too slow is paused). */
 const STATEMENT_BUDGET_MS = 60_000;
+
+/** Thrown inside a batch's transaction to roll its claim back when a full pass is due instead. */
+class FullPassDue extends Error {
+	readonly outcome: 'first-run' | 'queue';
+	constructor(outcome: 'first-run' | 'queue') {
+		super(`a full pass is due (${outcome})`);
+		this.outcome = outcome;
+	}
+}
 
 export class ChangePipeline {
 	private timer: ReturnType<typeof setTimeout> | null = null;
@@ -134,18 +144,30 @@ export class ChangePipeline {
 			try {
 				// everything a batch reads goes through its transaction: one wait for the connection, not one per query
 				const outcome = await this.knex.transaction(async (trx): Promise<'first-run' | 'queue' | 'done' | 'more'> => {
-					const state = await startBatch(trx, FULL_PASS_ROWS, STATEMENT_BUDGET_MS);
+					const nowMs = Date.now();
+					// the opening reads and the claim, sent together: PostgreSQL gets them back to back (one wait on
+					// the event loop instead of one per query) in this order, so the budget set by the first covers
+					// the others; SQLite may run them in any order (the bulk count may miss the claimed rows: a rough
+					// threshold either way)
+					const [state, settingsRow, reads, batch] = await Promise.all([
+						startBatch(trx, FULL_PASS_ROWS, STATEMENT_BUDGET_MS, nowMs),
+						readSettingsRow(trx),
+						Promise.all(this.steps.map((step) => step.read?.(trx))),
+						claimBatch(trx, BATCH_ROWS, nowMs),
+					]);
+					laps.lap('open');
 					const cutoffs = await this.scoring.cutoffsOf(state.lastRunId, trx);
 					// no full run yet (no cut-offs to score against), a whole-base request or a bulk load: a full pass
-					if (!cutoffs) return 'first-run';
-					if (state.fullPass) return 'queue';
-					const scope = await this.scoring.scope(Date.now(), trx, schema);
+					// (rolled back: the claimed rows stay queued for it)
+					if (!cutoffs) throw new FullPassDue('first-run');
+					if (state.fullPass) throw new FullPassDue('queue');
+					const scope = await this.scoring.scope(nowMs, trx, schema, settingsRow);
 					const work = [];
-					for (const step of this.steps) work.push(await step.prepare({ trx, schema, mapping: scope.mapping, settings: scope.settings, cutoffs: cutoffs.cutoffs }));
+					for (const [i, step] of this.steps.entries()) work.push(await step.prepare({ trx, schema, mapping: scope.mapping, settings: scope.settings, cutoffs: cutoffs.cutoffs }, reads[i]));
 					laps.lap('prepare');
-					const batch = await claimBatch(trx, BATCH_ROWS);
+					// claimed only now for the error path: a failure before here is not the rows' (the transaction
+					// rolls back and leaves them as they were, without counting an attempt)
 					claimed = batch;
-					laps.lap('claim');
 					if (!batch.clientIds.length) return 'done';
 					const asOfMs = Date.now();
 					for (const [i, run] of work.entries()) {
@@ -154,10 +176,14 @@ export class ChangePipeline {
 					}
 					// a short batch took everything that was due: rows queued since woke us again (kick) or wait for the poll
 					return batch.rowIds.length === BATCH_ROWS ? 'more' : 'done';
+				}).catch((error: unknown) => {
+					if (error instanceof FullPassDue) return error.outcome;
+					throw error;
 				});
 				laps.lap('commit');
 				const batchSize = (claimed as QueueRows | null)?.rowIds.length ?? 0;
-				if (batchSize) this.ctx.logger.debug(`[segmentation] batch of ${batchSize} queued changes: ${laps}`);
+				// pino formats %s (the laps) only when debug is on
+				if (batchSize) this.ctx.logger.debug('[segmentation] batch of %d queued changes: %s', batchSize, laps);
 				if (outcome === 'done') return;
 				if (outcome === 'first-run' || outcome === 'queue') {
 					// covers every row visible now; rows committed during it stay for the next drain
@@ -195,15 +221,16 @@ export class ChangePipeline {
 /** Wall time per phase of a batch, for the debug log (where a slow batch spends its time). */
 class Laps {
 	private mark = performance.now();
-	private readonly laps: string[] = [];
+	private readonly laps: Array<[name: string, ms: number]> = [];
 
 	lap(name: string): void {
 		const now = performance.now();
-		this.laps.push(`${name} ${(now - this.mark).toFixed(1)} ms`);
+		this.laps.push([name, now - this.mark]);
 		this.mark = now;
 	}
 
+	/** Formatted only when the debug log asks for it. */
 	toString(): string {
-		return this.laps.join(', ');
+		return this.laps.map(([name, ms]) => `${name} ${ms.toFixed(1)} ms`).join(', ');
 	}
 }

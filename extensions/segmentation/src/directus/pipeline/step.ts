@@ -30,9 +30,12 @@ export interface ChangeBatch {
 	attempts: number;
 }
 
-export interface PipelineStep {
+export interface PipelineStep<Read = unknown> {
 	readonly name: string;
-	/** Reads what the step needs (before the batch is claimed: a failure here leaves the queue as it is); returns
-	 *  the work to do on the batch. */
-	prepare(scope: BatchScope): Promise<(batch: ChangeBatch) => Promise<void>>;
+	/** The step's own reads that need nothing of the scope: started as the batch opens, with the queue's and the
+	 *  settings' (PostgreSQL gets them back to back on the connection, without a turn of the event loop — busy with
+	 *  the server's requests — between them). */
+	read?(trx: Knex): Promise<Read>;
+	/** Readies the step (a failure here leaves the queue as it was); returns the work to do on the batch. */
+	prepare(scope: BatchScope, read: Read): Promise<(batch: ChangeBatch) => Promise<void>>;
 }

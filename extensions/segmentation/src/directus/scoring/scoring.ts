@@ -1,6 +1,5 @@
 // Scoring inside Directus: the checked mapping and validated settings for a run, and the full recompute (once per
 // cluster, under the recompute lease) followed by clearing Directus's data cache.
-import { SETTINGS_COLLECTION } from '../../core/base-names.ts';
 import { engineSettingsFromRow, type EngineSettings } from '../../core/engine-settings.ts';
 import type { Cutoffs } from '../../core/engine.ts';
 import { checkMapping, mappingFromRow, type Mapping } from '../../core/mapping.ts';
@@ -10,7 +9,8 @@ import type { EngineScope } from '../../store/scores.ts';
 import type { Knex } from 'knex';
 import type { DirectusContext, SchemaOverview } from '../context.ts';
 import { clearDataCache } from '../data-cache.ts';
-import { InvalidEngineSettingsError, InvalidMappingError, NotInstalledError } from '../errors.ts';
+import { InvalidEngineSettingsError, InvalidMappingError } from '../errors.ts';
+import { readSettingsRow } from '../settings.ts';
 
 export class Scoring {
 	private readonly ctx: DirectusContext;
@@ -27,10 +27,10 @@ export class Scoring {
 	}
 
 	/** Mapping (checked against the live schema) and engine settings (validated) for a run as of this instant.
-	 *  `knex` and `schema`: a change batch's transaction and the schema read before it opened. */
-	async scope(asOfMs: number, knex: Knex = this.ctx.database, schema?: SchemaOverview): Promise<EngineScope> {
-		const row: Record<string, unknown> | undefined = await knex(SETTINGS_COLLECTION).first();
-		if (!row) throw new NotInstalledError({ reason: 'the settings row is missing; restart Directus to install' });
+	 *  `knex`, `schema` and `row`: a change batch's transaction, the schema read before it opened and the settings
+	 *  row read as it opened. */
+	async scope(asOfMs: number, knex: Knex = this.ctx.database, schema?: SchemaOverview, row?: Record<string, unknown>): Promise<EngineScope> {
+		row ??= await readSettingsRow(knex);
 		schema ??= await this.ctx.getSchema();
 		const key = JSON.stringify(row);
 		if (this.checked?.schema !== schema || this.checked.row !== key) {

@@ -5,7 +5,7 @@
 // batch is retried with each group in a savepoint, a failing group segment by segment, and a segment that fails
 // alone is paused with its reason — one bad segment never holds back the others or the batch for long.
 import { requalify, type CompiledSegment, type MembershipScope } from '../../../store/segments.ts';
-import type { SegmentService } from '../../segments/segment-service.ts';
+import type { SegmentRow, SegmentService } from '../../segments/segment-service.ts';
 import type { ChangeBatch, PipelineStep } from '../step.ts';
 
 /** Bound values per statement: well under SQLite's 32,766 and PostgreSQL's 65,535 (the batch's ids are inlined). */
@@ -30,11 +30,12 @@ export function groupByBindings(segments: readonly CompiledSegment[], max = MAX_
 	return groups;
 }
 
-export function requalifyStep(segments: SegmentService): PipelineStep {
+export function requalifyStep(segments: SegmentService): PipelineStep<SegmentRow[]> {
 	return {
 		name: 'requalify',
-		async prepare(scope) {
-			const active = await segments.activeRules(scope.mapping, scope.schema, scope.trx);
+		read: (trx) => segments.readActiveRows(trx),
+		async prepare(scope, rows) {
+			const active = await segments.activeRules(scope.mapping, scope.schema, scope.trx, rows);
 			return async (batch) => {
 				const compiled = segments.compile(active.segments, batch.asOfMs);
 				// the statements' time budget is the batch's (set when it started)
