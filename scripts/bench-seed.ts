@@ -29,7 +29,8 @@ const rows: Row[] = [];
 
 async function clearBase(knex: Knex): Promise<void> {
 	const n = baseNames(await readMappingFromDatabase(knex));
-	if (knex.client.config.client === 'pg') await knex.raw('TRUNCATE ??, ??, ?? RESTART IDENTITY', [n.items.table, n.deals.table, n.clients.table]);
+	// CASCADE: the tags, memberships and events of the seeded clients refer to them (emptied with them)
+	if (knex.client.config.client === 'pg') await knex.raw('TRUNCATE ??, ??, ?? RESTART IDENTITY CASCADE', [n.items.table, n.deals.table, n.clients.table]);
 	else for (const t of [n.items.table, n.deals.table, n.clients.table]) await knex(t).delete();
 }
 
@@ -70,10 +71,12 @@ async function measure(db: string, env: Env): Promise<void> {
 		let t = Date.now();
 		const ours = await seedDemo(knex, { clients, seed: SEED, asOf, quiet: true });
 		rows.push({ db, method: 'ours (unnest / multi-row VALUES)', clients, deals: ours.deals, items: ours.items, seconds: (Date.now() - t) / 1000, rss: process.memoryUsage().rss });
+		console.error(`[${db}] ours: ${rows.at(-1)!.seconds.toFixed(1)} s`);
 		await clearBase(knex);
 		t = Date.now();
 		const base = await baselineSeed(knex);
 		rows.push({ db, method: 'baseline: knex.batchInsert', clients, deals: base.deals, items: base.items, seconds: (Date.now() - t) / 1000, rss: process.memoryUsage().rss });
+		console.error(`[${db}] baseline: ${rows.at(-1)!.seconds.toFixed(1)} s`);
 	} finally {
 		await knex.destroy();
 	}
