@@ -8,7 +8,7 @@ import type { EngineSettings } from '../../core/engine-settings.ts';
 import type { Mapping } from '../../core/mapping.ts';
 import type { SchemaOverview } from '../context.ts';
 
-/** What every step may read, prepared in the batch's transaction before its queue rows are claimed. */
+/** What every step may read, prepared in the batch's transaction as it opens (a failure leaves the queue as it was). */
 export interface BatchScope {
 	/** The batch's transaction. */
 	trx: Knex;
