@@ -266,45 +266,39 @@ async function measure(db: Dialect, clients: number, env: Env): Promise<void> {
 
 		console.error(`[${db}] ${saves} client saves, each re-qualified against ${SEGMENTS.length} segments …`);
 		const marker = ids.at(-1)!;
-		const save: number[] = [];
-		const visible: number[] = [];
-		const afterCommit: number[] = [];
-		for (let i = 0; i < saves; i++) {
-			const client = 1 + Math.floor(Math.random() * clients);
-			const t0 = performance.now();
-			await http(url, 'PATCH', `/items/clients/${client}`, { lead_source: i % 2 ? MARKER : 'referral' });
-			const t1 = performance.now();
-			const wanted = i % 2 === 1;
-			// read as a user reads, through Directus: on SQLite a reader in another process would hold file locks that
-			// make Directus's commits wait in SQLite's busy handler (sleeps of 1–25 ms), slowing what it measures
-			const membership = `/items/segment_members?filter[segment][_eq]=${marker}&filter[client][_eq]=${client}&fields=id&limit=1`;
-			for (;;) {
-				const found = (await http(url, 'GET', membership)) as { data: unknown[] };
-				if (found.data.length > 0 === wanted) break;
-				if (performance.now() - t0 > 10_000) throw new Error(`client ${client} not re-qualified within 10 s`);
-			}
-			const t2 = performance.now();
-			save.push(t1 - t0);
-			visible.push(t2 - t0);
-			afterCommit.push(t2 - t1);
-		}
-		// The REST reads above compete with the batch they wait for: each takes Directus's event loop for a few ms
-		// between the batch's round trips. On PostgreSQL the same saves again, read on the benchmark's own
-		// connection instead (the membership is visible to every reader from its commit). Not on SQLite: a reader
-		// in another process holds file locks that slow Directus's commits (see above).
-		const committed: number[] = [];
-		if (db === 'pg') {
-			console.error(`[${db}] ${saves} more client saves, the membership read from the database …`);
+		/** `saves` client saves flipping the marker segment's membership; per save its answer time, the time from the
+		 *  save until `isMember` shows the flip, and the time from the answer until then. */
+		const timeSaves = async (isMember: (client: number) => Promise<boolean>) => {
+			const t = { save: [] as number[], visible: [] as number[], afterAnswer: [] as number[] };
 			for (let i = 0; i < saves; i++) {
 				const client = 1 + Math.floor(Math.random() * clients);
+				const t0 = performance.now();
 				await http(url, 'PATCH', `/items/clients/${client}`, { lead_source: i % 2 ? MARKER : 'referral' });
 				const t1 = performance.now();
 				const wanted = i % 2 === 1;
-				while (Boolean(await knex('segment_members').where({ segment: marker, client }).first('id')) !== wanted) {
-					if (performance.now() - t1 > 10_000) throw new Error(`client ${client} not re-qualified within 10 s`);
+				while ((await isMember(client)) !== wanted) {
+					if (performance.now() - t0 > 10_000) throw new Error(`client ${client} not re-qualified within 10 s`);
 				}
-				committed.push(performance.now() - t1);
+				const t2 = performance.now();
+				t.save.push(t1 - t0);
+				t.visible.push(t2 - t0);
+				t.afterAnswer.push(t2 - t1);
 			}
+			return t;
+		};
+		// read as a user reads, through Directus: on SQLite a reader in another process would hold file locks that
+		// make Directus's commits wait in SQLite's busy handler (sleeps of 1–25 ms), slowing what it measures
+		const { save, visible, afterAnswer: afterCommit } = await timeSaves(async (client) => {
+			const found = (await http(url, 'GET', `/items/segment_members?filter[segment][_eq]=${marker}&filter[client][_eq]=${client}&fields=id&limit=1`)) as { data: unknown[] };
+			return found.data.length > 0;
+		});
+		// The REST reads above compete with the batch they wait for, on Directus's event loop. On PostgreSQL the same
+		// saves again, read on the benchmark's own connection instead (the membership is visible to every reader from
+		// its commit). Not on SQLite: see above.
+		let committed: number[] = [];
+		if (db === 'pg') {
+			console.error(`[${db}] ${saves} more client saves, the membership read from the database …`);
+			committed = (await timeSaves(async (client) => Boolean(await knex('segment_members').where({ segment: marker, client }).first('id')))).afterAnswer;
 		}
 
 		let importS: number | null = null;

@@ -111,15 +111,14 @@ export class SegmentService {
 	/** The rows of the segments the change path follows (a change batch reads them as it opens). A segment whose
 	 *  refresh failed is left out until it is saved again or the next full refresh succeeds: one bad rule must not
 	 *  fail every batch. */
-	async readActiveRows(knex: Knex = this.ctx.database): Promise<SegmentRow[]> {
+	async readActiveRows(knex: Knex): Promise<SegmentRow[]> {
 		return knex(SEGMENT_NAMES.segments).where({ kind: 'dynamic', is_active: true }).whereNull('refresh_error').select('id', 'name', 'kind', 'is_active', 'rule');
 	}
 
-	/** The active dynamic segments' rules, read for every change batch (`knex`: its transaction; `rows`: read as it
-	 *  opened), so a segment saved on any instance counts from the next batch on; a rule is parsed again only when it
-	 *  or the schema changed. */
-	async activeRules(mapping: Mapping, schema: SchemaOverview, knex: Knex = this.ctx.database, rows?: SegmentRow[]): Promise<ActiveRules> {
-		rows ??= await this.readActiveRows(knex);
+	/** The active dynamic segments' rules from their rows, read for every change batch as it opens (`knex`: its
+	 *  transaction), so a segment saved on any instance counts from the next batch on; a rule is parsed again only
+	 *  when it or the schema changed. */
+	async activeRules(rows: readonly SegmentRow[], mapping: Mapping, schema: SchemaOverview, knex: Knex): Promise<ActiveRules> {
 		if (this.parsed?.schema !== schema || this.parsed.collection !== mapping.client_collection) this.parsed = { schema, collection: mapping.client_collection, rules: new Map() };
 		const known = this.parsed.rules;
 		const segments: Array<{ id: number; rule: RuleNode }> = [];

@@ -35,7 +35,7 @@ export function requalifyStep(segments: SegmentService): PipelineStep<SegmentRow
 		name: 'requalify',
 		read: (trx) => segments.readActiveRows(trx),
 		async prepare(scope, rows) {
-			const active = await segments.activeRules(scope.mapping, scope.schema, scope.trx, rows);
+			const active = await segments.activeRules(rows, scope.mapping, scope.schema, scope.trx);
 			return async (batch) => {
 				const compiled = segments.compile(active.segments, batch.asOfMs);
 				// the statements' time budget is the batch's (set when it started)
