@@ -297,7 +297,8 @@ export function registerCampaignRoutes(app: App, route: App['route']): void {
 		return campaignJson(c);
 	});
 
-	route('PUT', '/api/campaigns/:id/status', ['campaigns:send'], true, async (ctx) => {
+	// `campaigns:send` arrived in v6.1; before, managing a campaign was enough to start it
+	route('PUT', '/api/campaigns/:id/status', app.versionAtLeast(6, 1) ? ['campaigns:send'] : manage, true, async (ctx) => {
 		checkAccess(ctx, MANAGE, ctx.id);
 		const req = await bindBody(ctx, { name: 'struct', fields: { status: 'string' } });
 		const status = (req.get('status') as string | undefined) ?? '';

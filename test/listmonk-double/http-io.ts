@@ -42,8 +42,14 @@ export class RawBody {
 	}
 }
 
+/** The media type as echo compares it for binding: before any `;`, trimmed, case kept. */
+export function exactMediaType(headers: IncomingHttpHeaders): string {
+	return (headers['content-type'] ?? '').split(';')[0]!.trim();
+}
+
+/** The media type for form parsing (Go's mime parsing ignores case). */
 export function mediaType(headers: IncomingHttpHeaders): string {
-	return (headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+	return exactMediaType(headers).toLowerCase();
 }
 
 /** echo's Deserialize errors: Go's decode failure as a 400 with echo's wording and the Go error as internal. */
@@ -65,7 +71,7 @@ export function decodeError(failure: DecodeFailure): ApiError {
  */
 export async function bindBody(ctx: Ctx, struct: GoStruct): Promise<Map<string, unknown>> {
 	if (ctx.contentLength === 0) return new Map();
-	const type = mediaType(ctx.headers);
+	const type = exactMediaType(ctx.headers);
 	if (type === 'application/json') {
 		const parsed = parseGoJson(ctx.body, 'decoder');
 		if (!parsed.ok) throw decodeError(parsed.failure);

@@ -281,7 +281,8 @@ export function registerImportRoutes(app: App, route: App['route']): void {
 		const opt = params.values;
 		const mode = typeof opt.get('mode') === 'string' ? (opt.get('mode') as string) : '';
 		const listIds = ctx.caller.filterListsByPerm(MANAGE, (opt.get('lists') as number[] | null | undefined) ?? []);
-		if (listIds.length === 0 && mode !== 'blocklist') throw permissionDeniedFor('lists');
+		// v6.1 made lists mandatory for subscribe mode
+		if (listIds.length === 0 && mode !== 'blocklist' && app.versionAtLeast(6, 1)) throw permissionDeniedFor('lists');
 		if (mode !== 'subscribe' && mode !== 'blocklist') throw badRequest('Invalid mode');
 		let subscriptionStatus = (opt.get('subscription_status') as string | undefined) ?? '';
 		if (subscriptionStatus === '') subscriptionStatus = mode === 'subscribe' ? 'unconfirmed' : 'unsubscribed';

@@ -71,7 +71,11 @@ export function registerListRoutes(app: App, route: App['route']): void {
 		);
 		// OFFSET/LIMIT apply in the CTE before the ORDER BY: a page is cut in storage order, then sorted
 		const field = SORT_FIELDS.includes(orderBy) ? orderBy : 'created_at';
-		const page = slicePage(matching, pg).map((l) => ({ list: l, counts: counts(l) }));
+		const all = store.allListStatusCounts();
+		const page = slicePage(matching, pg).map((l) => {
+			const statuses = all.get(l.id) ?? {};
+			return { list: l, counts: { count: Object.values(statuses).reduce((a, b) => a + b, 0), statuses } };
+		});
 		const key = (e: (typeof page)[number]): string | number =>
 			field === 'name' ? e.list.name : field === 'status' ? e.list.status : field === 'subscriber_count' ? e.counts.count : field === 'updated_at' ? e.list.updatedAt : e.list.createdAt;
 		page.sort((a, b) => {

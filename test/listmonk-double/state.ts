@@ -166,6 +166,19 @@ export class Store {
 		return [...(this.memberships.get(subscriberId)?.values() ?? [])].sort((a, b) => a.listId - b.listId);
 	}
 
+	/** Live counts per status for every list in one pass over the memberships. */
+	allListStatusCounts(): Map<number, Record<string, number>> {
+		const out = new Map<number, Record<string, number>>();
+		for (const subs of this.memberships.values()) {
+			for (const m of subs.values()) {
+				let counts = out.get(m.listId);
+				if (!counts) out.set(m.listId, (counts = {}));
+				counts[m.status] = (counts[m.status] ?? 0) + 1;
+			}
+		}
+		return out;
+	}
+
 	/** Live counts per membership status (the materialized view after a refresh). */
 	listStatusCounts(listId: number): Record<string, number> {
 		const counts: Record<string, number> = {};

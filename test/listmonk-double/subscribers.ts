@@ -74,7 +74,8 @@ function selectRows(store: Store, filter: RowFilter, listMatch: 'any' | 'all', o
 	}
 	const distinct = [...new Set(filter.listIds)];
 	const rows: QueryRow[] = [];
-	const subs = [...store.subscribers.values()].sort((a, b) => a.id - b.id);
+	const byEmail = emailLookup(filter.query);
+	const subs = (byEmail ? [...new Set(byEmail)].flatMap((e) => store.subscriberByEmail(e) ?? []) : [...store.subscribers.values()]).sort((a, b) => a.id - b.id);
 	for (const sub of subs) {
 		if (search && !search.test(sub.name) && !search.test(sub.email)) continue;
 		let candidates: (Membership | null)[];
@@ -97,6 +98,19 @@ function selectRows(store: Store, filter: RowFilter, listMatch: 'any' | 'all', o
 	return rows;
 }
 
+/**
+ * The e-mails of a query that only looks subscribers up by e-mail (`subscribers.email = '…'` or `IN (…)`), so a
+ * large base is not scanned for the sync's most common query; the compiled predicate still decides.
+ */
+function emailLookup(query: string): string[] | null {
+	const literal = "'((?:[^']|'')*)'";
+	const eq = new RegExp(`^\\s*subscribers\\.email\\s*=\\s*${literal}\\s*$`, 'i').exec(query);
+	if (eq) return [eq[1]!.replace(/''/g, "'")];
+	const list = new RegExp(`^\\s*subscribers\\.email\\s+in\\s*\\(((?:\\s*${literal}\\s*,)*\\s*${literal}\\s*)\\)\\s*$`, 'i').exec(query);
+	if (!list) return null;
+	return [...list[1]!.matchAll(new RegExp(literal, 'g'))].map((m) => m[1]!.replace(/''/g, "'"));
+}
+
 function checkSubscriptionStatusParam(status: string, onError: (message: string) => ApiError): void {
 	if (status !== '' && !SUBSCRIPTION_STATUSES.includes(status)) throw onError(`pq: invalid input value for enum subscription_status: "${status}"`);
 }
@@ -107,6 +121,14 @@ export function registerSubscriberRoutes(app: App, route: App['route']): void {
 	const { store } = app;
 	const read = ['subscribers:get_all', 'subscribers:get'];
 	const manage = ['subscribers:manage'];
+	const v61 = app.versionAtLeast(6, 1);
+	// before v6.1 only reads checked the subscriber's lists, and unmanageable lists were dropped without a 403
+	const checkWriteAccess = (caller: Caller, ids: number[]): void => {
+		if (v61) checkSubscriberAccess(store, caller, ids);
+	};
+	const requireSomeList = (requested: number[], permitted: number[]): void => {
+		if (v61 && requested.length > 0 && permitted.length === 0) throw permissionDeniedFor('lists');
+	};
 
 	route('GET', '/api/subscribers', read, false, async (ctx) => {
 		const listIds = ctx.caller.permittedListIdsForQuery(ctx.query.has('list_id') ? queryInts(ctx, 'list_id') : []);
@@ -162,7 +184,7 @@ export function registerSubscriberRoutes(app: App, route: App['route']): void {
 		const { email, name } = validateSubscriberFields(str(req.get('email')), str(req.get('name')));
 		const requested = ints(req.get('lists'));
 		const listIds = ctx.caller.filterListsByPerm(MANAGE, requested);
-		if (requested.length > 0 && listIds.length === 0) throw permissionDeniedFor('lists');
+		requireSomeList(requested, listIds);
 		const preconfirm = req.get('preconfirm_subscriptions') === true;
 		const attribs = (req.get('attribs') as Record<string, unknown> | null | undefined) ?? null;
 		const sub = store.createSubscriber({ email, name, status: str(req.get('status')), attribs }, listIds, preconfirm);
@@ -177,8 +199,8 @@ export function registerSubscriberRoutes(app: App, route: App['route']): void {
 		if (name !== '' && byteLength(name) > 2000) throw badRequest('Invalid name.');
 		const requested = ints(req.get('lists'));
 		const listIds = ctx.caller.filterListsByPerm(MANAGE, requested);
-		if (requested.length > 0 && listIds.length === 0) throw permissionDeniedFor('lists');
-		checkSubscriberAccess(store, ctx.caller, [ctx.id]);
+		requireSomeList(requested, listIds);
+		checkWriteAccess(ctx.caller, [ctx.id]);
 		const preconfirm = req.get('preconfirm_subscriptions') === true;
 		const attribs = (req.get('attribs') as Record<string, unknown> | null | undefined) ?? null;
 		return updateAndRead(app, ctx, { email, name, status: str(req.get('status')), attribs }, listIds, { preconfirm, replaceLists: true, rereadId: (req.get('id') as number | undefined) ?? 0 });
@@ -212,7 +234,7 @@ export function registerSubscriberRoutes(app: App, route: App['route']): void {
 	}
 
 	route('POST', '/api/subscribers/:id/optin', manage, true, (ctx) => {
-		checkSubscriberAccess(store, ctx.caller, [ctx.id]);
+		checkWriteAccess(ctx.caller, [ctx.id]);
 		const sub = readSubscriber(store, ctx.id, '');
 		store.sendOptinMail(sub.id, []);
 		return true;
@@ -221,13 +243,13 @@ export function registerSubscriberRoutes(app: App, route: App['route']): void {
 	route('PUT', '/api/subscribers/blocklist', manage, false, async (ctx) => {
 		const ids = await bindIds(ctx);
 		if (ids.length === 0) throw badRequest('One or more IDs are invalid: ids');
-		checkSubscriberAccess(store, ctx.caller, ids);
+		checkWriteAccess(ctx.caller, ids);
 		store.blocklist(ids);
 		return true;
 	});
 
 	route('PUT', '/api/subscribers/:id/blocklist', manage, true, (ctx) => {
-		checkSubscriberAccess(store, ctx.caller, [ctx.id]);
+		checkWriteAccess(ctx.caller, [ctx.id]);
 		store.blocklist([ctx.id]);
 		return true;
 	});
@@ -246,7 +268,7 @@ export function registerSubscriberRoutes(app: App, route: App['route']): void {
 		if (subscriberIds.length === 0) subscriberIds = ids;
 		const targets = ints(req.get('target_list_ids'));
 		if (targets.length === 0) throw badRequest('No lists given.');
-		checkSubscriberAccess(store, ctx.caller, subscriberIds);
+		checkWriteAccess(ctx.caller, subscriberIds);
 		const listIds = ctx.caller.filterListsByPerm(MANAGE, targets);
 		if (listIds.length === 0) throw permissionDeniedFor('lists');
 		switch (str(req.get('action'))) {
@@ -268,7 +290,7 @@ export function registerSubscriberRoutes(app: App, route: App['route']): void {
 	route('PUT', '/api/subscribers/lists', manage, false, manageLists);
 
 	route('DELETE', '/api/subscribers/:id', manage, true, (ctx) => {
-		checkSubscriberAccess(store, ctx.caller, [ctx.id]);
+		checkWriteAccess(ctx.caller, [ctx.id]);
 		store.deleteSubscribers([ctx.id]);
 		return true;
 	});
@@ -276,7 +298,7 @@ export function registerSubscriberRoutes(app: App, route: App['route']): void {
 	route('DELETE', '/api/subscribers', manage, false, (ctx) => {
 		const ids = parseStringIds(ctx.query.getAll('id'));
 		if (ids.length === 0) throw badRequest('One or more IDs are invalid: ids');
-		checkSubscriberAccess(store, ctx.caller, ids);
+		checkWriteAccess(ctx.caller, ids);
 		store.deleteSubscribers(ids);
 		return true;
 	});
@@ -338,7 +360,9 @@ export function registerSubscriberRoutes(app: App, route: App['route']): void {
 function updateAndRead(app: App, ctx: Ctx, fields: { email: string; name: string; status: string; attribs: Record<string, unknown> | null }, listIds: number[], opts: { preconfirm: boolean; replaceLists: boolean; rereadId: number }): Record<string, unknown> {
 	const { store } = app;
 	const permitted = ctx.caller.permittedLists(MANAGE);
-	store.updateSubscriber(ctx.id, fields, listIds, { preconfirm: opts.preconfirm, replaceLists: opts.replaceLists, permittedListIds: permitted.all ? [] : permitted.ids });
+	// from v6.1 memberships in lists the caller cannot manage survive a replace
+	const scope = permitted.all || !app.versionAtLeast(6, 1) ? [] : permitted.ids;
+	store.updateSubscriber(ctx.id, fields, listIds, { preconfirm: opts.preconfirm, replaceLists: opts.replaceLists, permittedListIds: scope });
 	const out = readSubscriber(store, opts.rereadId, fields.email);
 	if (!opts.preconfirm) store.sendOptin(out.id, listIds);
 	return subscriberJson(store, out, ctx.caller);

@@ -193,6 +193,22 @@ describe('§10 versions', () => {
 		const created = await api.post('/api/subscribers', { email: 'a@b.c' });
 		expect((await api.patch(`/api/subscribers/${created.body.data.id}`, { name: 'x' })).status).toBe(200);
 	});
+
+	it('below v6.1 unmanageable lists are dropped silently (no 403) and PUT replaces memberships in every list', async () => {
+		const scoped = { username: 'scoped', token: 's', permissions: ['subscribers:manage', 'subscribers:get_all'] };
+		const old = await startListmonkDouble({ version: 'v6.0.0', users: [{ ...ADMIN, permissions: 'super' }, scoped] });
+		try {
+			const admin = apiClient(old.url, ADMIN);
+			const l = (await admin.post('/api/lists', { name: 'L' })).body.data.id;
+			const s = (await admin.post('/api/subscribers', { email: 'a@b.c', lists: [l] })).body.data;
+			const writer = apiClient(old.url, scoped);
+			expect((await writer.post('/api/subscribers', { email: 'b@b.c', lists: [l] })).body.data.lists).toEqual([]);
+			expect((await writer.put(`/api/subscribers/${s.id}`, { email: 'a@b.c', lists: [l] })).status).toBe(200);
+			expect(old.subscribers()[0]!.lists).toEqual([]);
+		} finally {
+			await old.close();
+		}
+	});
 });
 
 describe('faults and the request log', () => {

@@ -201,6 +201,18 @@ describe('§4.4 read', () => {
 		expect(both.results.filter((s: { id: number }) => s.id === a.id)).toHaveLength(2);
 		expect(await api.get('/api/subscribers?list_id=abc')).toMatchObject({ status: 400, body: { message: 'Invalid ID(s)' } });
 	});
+
+	it('GET /api/subscribers/export streams CSV with the same filters plus id', async () => {
+		const a = await subscriber({ email: 'a@x.com', name: 'Ann, A', attribs: { k: 1 } });
+		await subscriber({ email: 'b@x.com' });
+		const res = await api.get(`/api/subscribers/export?id=${a.id}`);
+		expect(res.status).toBe(200);
+		expect(res.headers.get('content-type')).toBe('text/csv');
+		const lines = (res.body as string).trim().split('\n');
+		expect(lines[0]).toBe('uuid,email,name,attributes,status,created_at,updated_at');
+		expect(lines).toHaveLength(2);
+		expect(lines[1]).toContain(`${a.uuid},a@x.com,"Ann, A","{""k"":1}",enabled,`);
+	});
 });
 
 describe('§4.5 PUT = full replace', () => {
