@@ -223,7 +223,7 @@ export class Importer {
 			batch.push({ ...fields, attribs });
 			total++;
 			if (batch.length === COMMIT_BATCH) {
-				this.commit(batch, opts);
+				if (!this.commit(batch, opts)) return this.fail();
 				batch = [];
 				this.write(262, `imported ${total}`);
 			}
@@ -233,7 +233,7 @@ export class Importer {
 			this.write(343, `error reading CSV '${(parseError as { line: number; message: string } | null)?.message}'`);
 			return this.fail();
 		}
-		this.commit(batch, opts);
+		if (!this.commit(batch, opts)) return this.fail();
 		this.state.status = 'finished';
 		this.write(285, 'imported finished');
 		this.store.touchLists(opts.listIds);
@@ -253,12 +253,20 @@ export class Importer {
 		});
 	}
 
-	private commit(batch: Row[], opts: SessionOptions): void {
+	/** One transaction: a row that fails (a list id that does not exist) rolls the batch back and ends the import. */
+	private commit(batch: Row[], opts: SessionOptions): boolean {
+		const missing = opts.mode === 'subscribe' && batch.length > 0 ? opts.listIds.find((id) => !this.store.lists.has(id)) : undefined;
+		if (missing !== undefined) {
+			this.write(240, `error executing insert: pq: insert or update on table "subscriber_lists" violates foreign key constraint "subscriber_lists_list_id_fkey"`);
+			this.write(280, 'error committing to DB: sql: transaction has already been committed or rolled back');
+			return false;
+		}
 		for (const row of batch) {
 			if (opts.mode === 'subscribe') this.store.importUpsert(row, opts);
 			else this.store.importBlocklist(row);
 		}
 		this.state.imported += batch.length;
+		return true;
 	}
 
 	private fail(): void {

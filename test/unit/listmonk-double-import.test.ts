@@ -145,6 +145,14 @@ describe('§5 import: subscribe mode', () => {
 		expect((await api.get('/api/import/subscribers/logs')).body.data).toContain("skipping invalid attributes JSON on line 1 for 'a@x.com'");
 	});
 
+	it('a row that fails in the database (an unknown list) rolls its batch back and fails the import', async () => {
+		const l = await list('L');
+		await upload(api, { mode: 'subscribe', delim: ',', lists: [l, 999] }, 'email\na@x.com\nb@x.com\n');
+		expect(await finished()).toMatchObject({ total: 2, imported: 0, status: 'failed' });
+		expect(double.subscribers()).toEqual([]);
+		expect((await api.get('/api/import/subscribers/logs')).body.data).toContain('violates foreign key constraint');
+	});
+
 	it('counts imported in steps of 10,000 plus the final commit', async () => {
 		const l = await list('L');
 		const rows = Array.from({ length: 10_005 }, (_, i) => `u${i}@x.com`).join('\n');
