@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bootDirectus, login, type HttpResult, type TestDirectus } from '../harness/directus.ts';
 import { queueSettled } from '../harness/queue.ts';
+import { startListmonkDouble, type ListmonkDouble } from '../listmonk-double/index.ts';
 
 type Principal = 'anonymous' | 'no policy' | 'settings reader' | 'segment viewer' | 'marketer' | 'admin';
 const PRINCIPALS: Principal[] = ['anonymous', 'no policy', 'settings reader', 'segment viewer', 'marketer', 'admin'];
@@ -32,12 +33,17 @@ const ENDPOINTS: Endpoint[] = [
 	{ method: 'GET', path: (id) => `/segmentation/segments/${id}/events`, allowed: EVERYONE_WITH_ACCESS },
 	{ method: 'GET', path: (id) => `/segmentation/segments/${id}/history`, allowed: ['segment viewer', 'marketer', 'admin'] },
 	{ method: 'GET', path: (id) => `/segmentation/segments/${id}/lead-sources`, allowed: EVERYONE_WITH_ACCESS },
+	// the Listmonk sync: its state is read on the segments; a reconcile changes them (and their lists)
+	{ method: 'GET', path: () => '/segmentation/sync/status', allowed: ['segment viewer', 'marketer', 'admin'] },
+	{ method: 'POST', path: () => '/segmentation/sync', body: {}, allowed: EVERYONE_WITH_ACCESS },
+	{ method: 'POST', path: (id) => `/segmentation/segments/${id}/sync`, body: {}, allowed: EVERYONE_WITH_ACCESS },
 	// the mapping is schema: only admins change it, so only they probe it
 	{ method: 'POST', path: () => '/segmentation/mapping/check', body: { deal_status_won: 'won' }, allowed: ['admin'] },
 ];
 
 describe('endpoint access', () => {
 	let d: TestDirectus;
+	let lm: ListmonkDouble;
 	let segment: number;
 	const tokens = new Map<Principal, string | null | undefined>();
 	/** A request as a principal; a 409 (another refresh or recompute is running) is waited out: it says nothing about access. */
@@ -55,7 +61,8 @@ describe('endpoint access', () => {
 	const message = (res: HttpResult) => String((res.body as any)?.errors?.[0]?.message ?? '');
 
 	beforeAll(async () => {
-		d = await bootDirectus();
+		lm = await startListmonkDouble({ users: [{ username: 'access-sync', token: 'access-sync-token', permissions: 'super' }] });
+		d = await bootDirectus({ env: { LISTMONK_URL: lm.url, LISTMONK_API_USER: 'access-sync', LISTMONK_API_TOKEN: 'access-sync-token' } });
 		const policy = async (name: string, permissions: Array<{ collection: string; action: string }>) => {
 			const res = await d.http('POST', '/policies', { name, app_access: false, admin_access: false, permissions: permissions.map((p) => ({ ...p, fields: ['*'] })) });
 			expect(res.status, JSON.stringify(res.body)).toBe(200);
@@ -77,12 +84,15 @@ describe('endpoint access', () => {
 		tokens.set('marketer', await user('marketer@example.com', [marketerPolicy]));
 		// the first start's whole-base pass, then an active segment for the routes that take an id
 		await queueSettled(d);
-		const created = await d.http('POST', '/items/segments', { name: 'Consenting', kind: 'dynamic', is_active: true, rule: { email_consent: { _eq: true } } });
+		const created = await d.http('POST', '/items/segments', { name: 'Consenting', kind: 'dynamic', is_active: true, rule: { email_consent: { _eq: true } }, listmonk_sync: true });
 		expect(created.status, JSON.stringify(created.body)).toBe(200);
 		segment = created.body.data.id;
 		await queueSettled(d);
 	});
-	afterAll(async () => d?.stop());
+	afterAll(async () => {
+		await d?.stop();
+		await lm?.close();
+	});
 
 	for (const endpoint of ENDPOINTS) {
 		const label = `${endpoint.method} ${endpoint.path(0).replace('/0/', '/:id/')}`;

@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { formatIssues } from './mapping.ts';
 
 export const SEGMENT_KINDS = ['dynamic', 'static'] as const;
+/** What happens in Listmonk when a client leaves a synced segment. */
+export const LEAVE_ACTIONS = ['remove', 'unsubscribe'] as const;
 
 const segmentPayloadSchema = z
 	.object({
@@ -11,11 +13,15 @@ const segmentPayloadSchema = z
 		description: z.string({ error: 'must be text' }).max(10_000, 'must be at most 10,000 characters').nullable(),
 		kind: z.enum(SEGMENT_KINDS, { error: 'must be "dynamic" or "static"' }),
 		is_active: z.boolean({ error: 'must be true or false' }),
+		listmonk_sync: z.boolean({ error: 'must be true or false' }),
+		listmonk_list_id: z.number({ error: 'must be a Listmonk list id (a whole number) or empty' }).int('must be a whole number').positive('must be a Listmonk list id (1 or more)').max(2_147_483_647, 'is not a Listmonk list id').nullable(),
+		listmonk_on_leave: z.enum(LEAVE_ACTIONS, { error: 'must be "remove" or "unsubscribe"' }),
+		listmonk_keep_manual: z.boolean({ error: 'must be true or false' }),
 	})
 	.partial();
 
 /** Fields computed by the extension: a save can't set them (they are dropped from the payload). */
-export const COMPUTED_SEGMENT_FIELDS = ['member_count', 'computed_at', 'refresh_requested_at', 'refresh_error'] as const;
+export const COMPUTED_SEGMENT_FIELDS = ['member_count', 'computed_at', 'refresh_requested_at', 'refresh_error', 'listmonk_synced_at', 'listmonk_sync_error'] as const;
 
 export function checkSegmentPayload(payload: Record<string, unknown>, saved: Record<string, unknown> | null): string[] {
 	const known = Object.fromEntries(Object.entries(payload).filter(([key]) => key in segmentPayloadSchema.shape));

@@ -65,3 +65,11 @@ export const InvalidSegmentError = createError<{ errors: string[] }>('INVALID_PA
 export const SegmentsBusyHttpError = createError('SEGMENTATION_BUSY', 'A segment refresh is already running on this cluster; try again when it has finished.', 409);
 
 export const NotFoundSegmentError = createError<{ id: string }>('ROUTE_NOT_FOUND', (ext) => `Segment ${ext.id} does not exist.`, 404);
+
+/** A sync surface used without LISTMONK_URL, LISTMONK_API_USER and LISTMONK_API_TOKEN (or with a broken value). */
+export const ListmonkNotConfiguredError = createError<{ reason: string }>('SERVICE_UNAVAILABLE', (ext) => ext.reason, 503);
+
+/** Listmonk did not answer, refused the credentials, or failed: the sync's changes wait and are retried. */
+export const ListmonkUnavailableError = createError<{ reason: string }>('SERVICE_UNAVAILABLE', (ext) => `Listmonk could not be reached or refused the sync: ${ext.reason}`, 503);
+
+export const SyncBusyHttpError = createError('SEGMENTATION_BUSY', 'A Listmonk sync is running on this cluster; try again when it has finished.', 409);

@@ -1,6 +1,6 @@
 // The composition root: every runtime object of the extension, built once per Directus instance and handed to the
 // bundle's entries (hook, endpoint, Flow operation), which only route events and requests to it. The pipeline's
-// steps are listed here, in order; a new step (the Listmonk sync) is one more entry.
+// steps are listed here, in order (the Listmonk sync's is the last: a mark for its worker).
 import { hostname } from 'node:os';
 import { latestCutoffs } from '../store/recompute.ts';
 import { requestFullPass } from '../store/change-queue.ts';
@@ -17,6 +17,9 @@ import { rescoreStep } from './pipeline/steps/rescore.ts';
 import { FullPass } from './scoring/full-pass.ts';
 import { Scoring } from './scoring/scoring.ts';
 import { SegmentService } from './segments/segment-service.ts';
+import { listmonkStep } from './pipeline/steps/listmonk.ts';
+import { SyncRunner } from './sync/sync-runner.ts';
+import { markAllDirty } from '../store/listmonk-sync.ts';
 
 export interface InstallStatus {
 	report: InstallReport | null;
@@ -33,6 +36,7 @@ export class Segmentation {
 	readonly fullPass: FullPass;
 	readonly pipeline: ChangePipeline;
 	readonly scheduler: Scheduler;
+	readonly sync: SyncRunner;
 	readonly installStatus: InstallStatus = { report: null, error: null };
 
 	readonly ctx: DirectusContext;
@@ -42,9 +46,16 @@ export class Segmentation {
 		this.leases = new Leases(ctx.database, this.instance);
 		this.mapping = new MappingCache(ctx.database);
 		this.scoring = new Scoring(ctx, this.leases);
-		this.segments = new SegmentService(ctx, this.leases);
+		this.sync = new SyncRunner(ctx, this.leases, this.mapping, this.instance);
+		// memberships refreshed outside the change pipeline (a full pass, a saved rule, a static fill): the sync
+		// looks at every synced segment
+		this.segments = new SegmentService(ctx, this.leases, async () => {
+			if (!this.sync.configured) return;
+			await markAllDirty(ctx.database);
+			this.sync.wake('change');
+		});
 		this.fullPass = new FullPass(ctx, this.scoring, this.segments);
-		this.pipeline = new ChangePipeline(ctx, this.scoring, this.fullPass, this.segments, [rescoreStep, autoTagsStep(this.segments), requalifyStep(this.segments)]);
+		this.pipeline = new ChangePipeline(ctx, this.scoring, this.fullPass, this.segments, [rescoreStep, autoTagsStep(this.segments), requalifyStep(this.segments), listmonkStep(this.sync)]);
 		this.scheduler = new Scheduler(ctx, this.leases, [dailyJob(ctx, this.fullPass, this.instance)]);
 	}
 
@@ -68,10 +79,11 @@ export class Segmentation {
 		if (!(await latestCutoffs(ctx.database))) await requestFullPass(ctx.database);
 		this.pipeline.start();
 		void this.scheduler.tick();
+		await this.sync.start();
 	}
 
 	async stop(): Promise<void> {
-		await this.pipeline.stop();
+		await Promise.all([this.pipeline.stop(), this.sync.stop()]);
 	}
 }
 

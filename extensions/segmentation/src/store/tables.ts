@@ -11,6 +11,10 @@ export const EVENTS_TABLE = 'segmentation_segment_events';
 export const SNAPSHOTS_TABLE = 'segmentation_segment_snapshots';
 export const CHANGES_TABLE = 'segmentation_changes';
 export const JOBS_TABLE = 'segmentation_jobs';
+export const SYNC_SUBSCRIBERS_TABLE = 'segmentation_listmonk_subscribers';
+export const SYNC_MEMBERS_TABLE = 'segmentation_listmonk_members';
+export const SYNC_DIRTY_TABLE = 'segmentation_listmonk_dirty';
+export const SYNC_RUNS_TABLE = 'segmentation_sync_runs';
 
 async function createIfMissing(knex: Knex, table: string, build: (t: Knex.CreateTableBuilder) => void): Promise<void> {
 	if (await knex.schema.hasTable(table)) return;
@@ -108,6 +112,7 @@ export async function ensureBookkeepingTables(knex: Knex): Promise<void> {
 		t.string('last_status', 16); // running | succeeded | failed | skipped
 		t.text('last_error');
 	});
+	await ensureSyncTables(knex);
 	// scratch data, rebuilt by every run: no write-ahead log needed on PostgreSQL
 	if (isPostgres(knex)) {
 		const [row] = (await knex.raw(`SELECT relpersistence FROM pg_class WHERE oid = to_regclass(?)`, [STAGE_TABLE])).rows;
@@ -122,4 +127,66 @@ export async function readMeta(knex: Knex, key: string): Promise<string | null> 
 
 export async function writeMeta(knex: Knex, key: string, value: string): Promise<void> {
 	await knex(META_TABLE).insert({ key, value, updated_at: Date.now() }).onConflict('key').merge(['value', 'updated_at']);
+}
+
+/** The Listmonk sync's state: what Listmonk confirmed, so the desired state (segment members with consent) can be
+ *  compared with it set-based; rows are written only after Listmonk answered, so a crash repeats a call (all of
+ *  ours are idempotent) and never skips one. */
+async function ensureSyncTables(knex: Knex): Promise<void> {
+	// one row per client that has (or was refused) a subscriber: Listmonk's id, the address it was made with, and
+	// the hash of what we own on it (name, address, attribs.crm) so unchanged clients are not written again
+	await createIfMissing(knex, SYNC_SUBSCRIBERS_TABLE, (t) => {
+		t.bigInteger('client_id').primary();
+		t.integer('subscriber_id');
+		t.text('email').notNullable(); // as the client had it when this row was written (raw, for change detection)
+		t.string('owned_hash', 64);
+		t.boolean('blocklisted').notNullable().defaultTo(false);
+		t.integer('unsubscribed_lists').notNullable().defaultTo(0); // managed lists the subscriber left in Listmonk
+		t.text('refused'); // why Listmonk can't have it (invalid address, import skipped it); cleared when the address changes
+		t.bigInteger('updated_at').notNullable();
+		t.index(['subscriber_id']);
+	});
+	// one row per (segment, client) membership Listmonk has: active, or unsubscribed (by the person, by a blocklist,
+	// by consent withdrawn, or by a segment set to unsubscribe leavers) — an unsubscribed row is never made active
+	await createIfMissing(knex, SYNC_MEMBERS_TABLE, (t) => {
+		t.bigIncrements('id'); // Directus reads every table's schema and skips (with a warning) one without a primary key
+		t.integer('segment_id').notNullable();
+		t.bigInteger('client_id').notNullable();
+		t.integer('list_id').notNullable();
+		t.integer('subscriber_id').notNullable();
+		t.string('state', 12).notNullable(); // active | unsubscribed
+		t.bigInteger('synced_at').notNullable();
+		t.unique(['segment_id', 'client_id']);
+		t.index(['client_id']);
+		t.index(['list_id', 'subscriber_id']);
+	});
+	// what the sync owes a look at: clients whose memberships, consent, address or attributes may have changed
+	// (written by the change pipeline in its batch, so it survives a crash), or client_id NULL: every synced
+	// segment and subscriber (after a full pass, a sync setting changed, a reconcile)
+	await createIfMissing(knex, SYNC_DIRTY_TABLE, (t) => {
+		t.bigIncrements('id');
+		t.bigInteger('client_id');
+		t.bigInteger('enqueued_at').notNullable();
+	});
+	// one row per sync cycle that did something (or failed): what it did, for the status page and the App
+	await createIfMissing(knex, SYNC_RUNS_TABLE, (t) => {
+		t.increments('id');
+		t.string('trigger', 16).notNullable(); // change | poll | reconcile | endpoint
+		t.string('status', 16).notNullable(); // running | succeeded | failed
+		t.string('instance', 128);
+		t.bigInteger('started_at').notNullable();
+		t.bigInteger('finished_at');
+		t.integer('lists_created').notNullable().defaultTo(0);
+		t.integer('subscribers_created').notNullable().defaultTo(0);
+		t.integer('added').notNullable().defaultTo(0);
+		t.integer('removed').notNullable().defaultTo(0);
+		t.integer('unsubscribed').notNullable().defaultTo(0);
+		t.integer('attributes_updated').notNullable().defaultTo(0);
+		t.integer('optouts_skipped').notNullable().defaultTo(0);
+		t.integer('optouts_pulled').notNullable().defaultTo(0);
+		t.integer('requests').notNullable().defaultTo(0);
+		t.integer('errors').notNullable().defaultTo(0);
+		t.text('error');
+		t.index(['status', 'id']);
+	});
 }

@@ -68,8 +68,17 @@ export default defineHook(({ init, filter, action, schedule }, hookContext) => {
 	const after = (event: 'create' | 'update' | 'delete') => async (meta: Meta) => {
 		const keys = event === 'create' ? [meta.key] : (meta.keys ?? []);
 		try {
-			if (meta.collection === SEGMENT_NAMES.segments) return guards.afterSegmentSaved(event, meta.payload);
-			if (meta.collection === SEGMENT_NAMES.members && event !== 'update') return await guards.afterMembers(event, keys);
+			if (meta.collection === SEGMENT_NAMES.segments) {
+				guards.afterSegmentSaved(event, meta.payload);
+				// a sync switched on or off, another list, another leave action: the sync looks at every segment
+				if (event === 'delete' || Object.keys(meta.payload ?? {}).some((key) => key.startsWith('listmonk_'))) await root.sync.markEverything();
+				return;
+			}
+			if (meta.collection === SEGMENT_NAMES.members && event !== 'update') {
+				// hand-picked members of a static segment: the Listmonk sync owes them a look
+				await root.sync.markChanged(await guards.afterMembers(event, keys));
+				return;
+			}
 			const m = await mapping();
 			if (m && (await tracker.afterCommit(ctx.database, m, event, meta.collection, keys, meta.payload))) root.pipeline.kick();
 		} catch (error) {

@@ -105,7 +105,7 @@ export class SegmentGuards {
 	}
 
 	/** After hand-picked members were added or removed: their events and the segments' counts. */
-	async afterMembers(event: 'create' | 'delete', keys: unknown[]): Promise<void> {
+	async afterMembers(event: 'create' | 'delete', keys: unknown[]): Promise<number[]> {
 		let rows: Array<{ segment: number; client: number }>;
 		if (event === 'delete') {
 			rows = this.membersBefore.take(JSON.stringify(keys)) ?? [];
@@ -113,6 +113,7 @@ export class SegmentGuards {
 			rows = (await this.ctx.database(N.members).whereIn('id', keys as number[]).select('segment', 'client')).map((r: Payload) => ({ segment: Number(r['segment']), client: Number(r['client']) }));
 		}
 		await recordMembershipChanges(this.ctx.database, rows, event === 'create' ? 'entered' : 'left', Date.now(), 'manual');
+		return rows.map((r) => r.client);
 	}
 
 	/** Clients about to be deleted leave their segments (the junction cascades): their exits, in the same transaction. */

@@ -183,7 +183,10 @@ export class ChangePipeline {
 				laps.lap('commit');
 				const batchSize = (claimed as QueueRows | null)?.rowIds.length ?? 0;
 				// pino formats %s (the laps) only when debug is on
-				if (batchSize) this.ctx.logger.debug('[segmentation] batch of %d queued changes: %s', batchSize, laps);
+				if (batchSize) {
+					this.ctx.logger.debug('[segmentation] batch of %d queued changes: %s', batchSize, laps);
+					for (const step of this.steps) step.afterCommit?.();
+				}
 				if (outcome === 'done') return;
 				if (outcome === 'first-run' || outcome === 'queue') {
 					// covers every row visible now; rows committed during it stay for the next drain

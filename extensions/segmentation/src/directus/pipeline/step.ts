@@ -38,4 +38,6 @@ export interface PipelineStep<Read = unknown> {
 	read?(trx: Knex): Promise<Read>;
 	/** Readies the step (a failure here leaves the queue as it was); returns the work to do on the batch. */
 	prepare(scope: BatchScope, read: Read): Promise<(batch: ChangeBatch) => Promise<void>>;
+	/** After a batch committed (work that must not run inside it, e.g. waking a worker that calls out). */
+	afterCommit?(): void;
 }

@@ -92,9 +92,13 @@ export class SegmentService {
 	private readonly ctx: DirectusContext;
 	private readonly leases: Leases;
 
-	constructor(ctx: DirectusContext, leases: Leases) {
+	/** After a refresh changed memberships outside the change pipeline (the Listmonk sync looks at everything). */
+	private readonly afterRefresh: () => Promise<void>;
+
+	constructor(ctx: DirectusContext, leases: Leases, afterRefresh: () => Promise<void> = async () => undefined) {
 		this.ctx = ctx;
 		this.leases = leases;
+		this.afterRefresh = afterRefresh;
 	}
 
 	/** A segment was saved or deleted on this instance, or failed: parse its rules afresh. */
@@ -287,6 +291,7 @@ export class SegmentService {
 		if (healed) this.forget();
 		summary.duration_ms = Date.now() - started;
 		await clearDataCache(this.ctx);
+		if (summary.segments.length || ids === null) await this.afterRefresh().catch((error: Error) => this.ctx.logger.warn(`[segmentation] after the refresh: ${error.message}`));
 		return summary;
 	}
 }

@@ -5,8 +5,9 @@ import { engineFieldsMigration } from './002-engine-fields.ts';
 import { tagsAndSegmentsMigration } from './003-tags-and-segments.ts';
 import { maxDealAmountMigration } from './004-max-deal-amount.ts';
 import { segmentRefreshStateMigration } from './005-segment-refresh-state.ts';
+import { listmonkSyncMigration } from './006-listmonk-sync.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
 
-export const MIGRATIONS: readonly Migration[] = [baseMigration, engineFieldsMigration, tagsAndSegmentsMigration, maxDealAmountMigration, segmentRefreshStateMigration];
+export const MIGRATIONS: readonly Migration[] = [baseMigration, engineFieldsMigration, tagsAndSegmentsMigration, maxDealAmountMigration, segmentRefreshStateMigration, listmonkSyncMigration];
