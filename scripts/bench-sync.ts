@@ -1,5 +1,5 @@
 // `npm run bench:sync -- [--clients 100000] [--naive 1000]`: the Listmonk sync's requests and time, against the
-// Listmonk test double started here, or any Listmonk given LISTMONK_URL / LISTMONK_API_USER / LISTMONK_API_TOKEN
+// Listmonk test double started here (its standalone server, in a process of its own), or any Listmonk given LISTMONK_URL / LISTMONK_API_USER / LISTMONK_API_TOKEN
 // (so it can be pointed at a real server: use an empty one, the benchmark makes a list and subscribers).
 // On a SQLite base of generated clients, one segment of every client with consent, the sync worker run directly
 // (the part the benchmark measures: Directus adds nothing to Listmonk's requests):
@@ -8,6 +8,7 @@
 //  3. a reconcile with nothing to repair (reads only, ≤ 10 requests);
 //  4. attributes of 10,000 changed clients;
 //  and the naive way (per client one create + one membership call), timed on a sample, extrapolated: the ratio.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,10 +19,9 @@ import { ListmonkSync } from '../extensions/segmentation/src/listmonk/sync/worke
 import { markAllDirty, markDirty } from '../extensions/segmentation/src/store/listmonk-sync.ts';
 import { Leases } from '../extensions/segmentation/src/store/lease.ts';
 import { readMappingFromDatabase } from '../extensions/segmentation/src/store/live-schema.ts';
-import { startListmonkDouble, type ListmonkDouble } from '../test/listmonk-double/index.ts';
 import { cli, intFlag } from './lib/args.ts';
 import { openKnex } from './lib/db.ts';
-import { projectEnv } from './lib/env.ts';
+import { NODE22, projectEnv, ROOT } from './lib/env.ts';
 import { ensureInstalled } from './lib/prepare.ts';
 import { seedDemo } from './lib/seed.ts';
 
@@ -37,12 +37,32 @@ const rows: Row[] = [];
 const work = mkdtempSync(join(tmpdir(), 'seg-bench-sync-'));
 const env = projectEnv({ ...process.env, ENV_FILE: '/nonexistent.env', DATA_DIR: work, ADMIN_PASSWORD: 'bench-password', DB_CLIENT: 'sqlite3', DB_FILENAME: join(work, 'bench.db') });
 const given = readListmonkConfig(process.env);
-let double: ListmonkDouble | null = null;
 const USER = 'bench-sync';
 const TOKEN = 'bench-sync-token';
+/** The double in its own process, as a real server would be (its work does not share this process's CPU time). */
+let double: { url: string; process: ChildProcess } | null = null;
+
+async function startDouble(): Promise<{ url: string; process: ChildProcess }> {
+	const child = spawn(NODE22, [join(ROOT, 'scripts/listmonk-double.ts'), '--port', '0', '--user', USER, '--token', TOKEN], { stdio: ['ignore', 'pipe', 'inherit'] });
+	const url = await new Promise<string>((resolve, reject) => {
+		let out = '';
+		child.stdout!.on('data', (chunk: Buffer) => {
+			out += chunk.toString();
+			const m = /listening on (\S+)/.exec(out);
+			if (m) resolve(m[1]!);
+		});
+		child.once('exit', (code) => reject(new Error(`the Listmonk double exited (${code}) before listening`)));
+	});
+	return { url, process: child };
+}
+
+/** A subscriber as Listmonk has it (for the check that changed attributes arrived). */
+async function remoteAttribs(client: ListmonkClient, email: string): Promise<Record<string, unknown> | null> {
+	return ((await client.subscribers.findByEmail(email))?.attribs as Record<string, unknown> | undefined) ?? null;
+}
 
 try {
-	if (!given) double = await startListmonkDouble({ users: [{ username: USER, token: TOKEN, permissions: 'super' }] });
+	if (!given) double = await startDouble();
 	const config = given ?? listmonkConfig(double!.url, USER, TOKEN);
 	let requests = 0;
 	const client = new ListmonkClient(config, { onEvent: (e) => void (e.type === 'request' && requests++), timeoutMs: 600_000 });
@@ -92,8 +112,9 @@ try {
 			await markDirty(knex, changed);
 			await worker.cycle('change');
 		});
-		const sample = double?.subscribers().find((s) => (s.attribs['crm'] as { client_id?: number } | undefined)?.client_id === changed[0]);
-		if (double && (sample?.attribs['crm'] as { rfm_segment?: string } | undefined)?.rfm_segment !== 'Bench changed') throw new Error('the changed attributes did not reach Listmonk');
+		const sampleEmail = String((await knex('clients').where({ id: changed[0] }).first('email')).email);
+		const arrived = await remoteAttribs(client, sampleEmail);
+		if ((arrived?.['crm'] as { rfm_segment?: string } | undefined)?.rfm_segment !== 'Bench changed') throw new Error('the changed attributes did not reach Listmonk');
 
 		// the naive way: one create (with the list) and one membership call per client, on a sample of new addresses
 		const naive = async () => {
@@ -112,7 +133,7 @@ try {
 		await knex.destroy();
 	}
 } finally {
-	await double?.close();
+	double?.process.kill();
 	rmSync(work, { recursive: true, force: true });
 }
 

@@ -82,18 +82,18 @@ export class ImportsApi {
 
 		let status: ImportState;
 		for (;;) {
+			try {
+				// started at once (the common case: one request); "already running" → wait for that import, then again
+				status = await this.start(csv, params, call);
+				break;
+			} catch (error) {
+				if (!(error instanceof ListmonkError && error.status === 400 && /already running/i.test(error.listmonkMessage ?? ''))) throw error;
+			}
 			let current = await this.status(call);
 			while (BUSY.has(current.status)) {
 				if (Date.now() > waitUntil) throw new Error(`Another Listmonk import (${current.name}) is still running; try again later`);
 				await sleep(poll(), undefined, { signal });
 				current = await this.status(call);
-			}
-			try {
-				status = await this.start(csv, params, call);
-				break;
-			} catch (error) {
-				// someone else's import started between our look and our start: wait for it too
-				if (!(error instanceof ListmonkError && error.status === 400 && /already running/i.test(error.listmonkMessage ?? ''))) throw error;
 			}
 		}
 

@@ -7,7 +7,7 @@ import type { ClientFacts } from '../core/subscriber.ts';
 import type { Mapping } from '../core/mapping.ts';
 import { dialectOf, isPostgres } from './dialects/index.ts';
 import { clientFactsQuery, pendingAddsQuery, pendingLeavesQuery, purgeUntrackedQuery, syncNames, type SyncScope } from './queries/listmonk.ts';
-import { ints, run, sql } from './queries/sql.ts';
+import { ident, ints, join, run, sql } from './queries/sql.ts';
 import { idList, rows } from './restriction.ts';
 import { SYNC_DIRTY_TABLE, SYNC_MEMBERS_TABLE, SYNC_RUNS_TABLE, SYNC_SUBSCRIBERS_TABLE } from './tables.ts';
 
@@ -200,7 +200,35 @@ export async function recordSubscribers(knex: Knex, list: readonly SubscriberRow
 }
 
 export async function setOwnedHashes(knex: Knex, list: ReadonlyArray<{ clientId: number; ownedHash: string | null }>, atMs = Date.now()): Promise<void> {
-	for (const r of list) await knex(SYNC_SUBSCRIBERS_TABLE).where({ client_id: r.clientId }).update({ owned_hash: r.ownedHash, updated_at: atMs });
+	await updateByCase(knex, SYNC_SUBSCRIBERS_TABLE, 'client_id', { owned_hash: 'TEXT' }, list.map((r) => ({ id: r.clientId, values: { owned_hash: r.ownedHash } })), { updated_at: atMs });
+}
+
+/** Rows per CASE update: two bindings per row and column, well under both databases' limits. */
+const CASE_CHUNK = 500;
+
+/**
+ * Sets per-row values in one statement per chunk — `UPDATE t SET col = CASE key WHEN ? THEN ? … END … WHERE key IN
+ * (…)` — instead of one statement per row. `same`: values every row gets.
+ */
+async function updateByCase(
+	knex: Knex,
+	table: string,
+	key: string,
+	types: Record<string, 'INTEGER' | 'TEXT'>,
+	list: ReadonlyArray<{ id: number; values: Record<string, unknown> }>,
+	same: Record<string, unknown> = {},
+): Promise<void> {
+	for (let i = 0; i < list.length; i += CASE_CHUNK) {
+		const part = list.slice(i, i + CASE_CHUNK);
+		const sets = Object.entries(types).map(([column, type]) => {
+			// typed: PostgreSQL reads a CASE of bare parameters as text
+			const typed = (v: unknown) => (type === 'INTEGER' ? sql`CAST(${v} AS INTEGER)` : sql`CAST(${v} AS TEXT)`);
+			const cases = part.map((r) => sql`WHEN ${r.id} THEN ${typed(r.values[column] ?? null)}`);
+			return sql`${ident(column)} = CASE ${ident(key)} ${join(cases, ' ')} END`;
+		});
+		const constant = Object.entries(same).map(([column, value]) => sql`${ident(column)} = ${value}`);
+		await run(knex, sql`UPDATE ${ident(table)} SET ${join([...sets, ...constant], ', ')} WHERE ${ident(key)} IN (${ints(part.map((r) => r.id))})`);
+	}
 }
 
 export async function markBlocklisted(knex: Knex, subscriberIds: readonly number[], atMs = Date.now()): Promise<void> {
@@ -313,7 +341,7 @@ export type EmailStatus = 'subscribed' | 'partly_unsubscribed' | 'unsubscribed' 
  *  their ids (a segment rule may read the field: the caller queues them for re-qualification). */
 export async function writeEmailStatus(knex: Knex, m: Mapping, clientIds: readonly number[]): Promise<number[]> {
 	const n = syncNames(m);
-	const changed: number[] = [];
+	const updates: Array<{ id: number; values: Record<string, unknown> }> = [];
 	for (let i = 0; i < clientIds.length; i += ID_CHUNK) {
 		const ids = clientIds.slice(i, i + ID_CHUNK);
 		const found = rows(
@@ -336,13 +364,11 @@ export async function writeEmailStatus(knex: Knex, m: Mapping, clientIds: readon
 			else if (active > 0) status = unsubscribed > 0 ? 'partly_unsubscribed' : 'subscribed';
 			else if (unsubscribed > 0) status = 'unsubscribed';
 			const subscriber = num(r['subscriber_id']);
-			if ((r['current_status'] ?? null) !== status || num(r['current_subscriber']) !== subscriber) {
-				await knex(m.client_collection).where({ id: Number(r['id']) }).update({ listmonk_email_status: status, listmonk_subscriber_id: subscriber });
-				changed.push(Number(r['id']));
-			}
+			if ((r['current_status'] ?? null) !== status || num(r['current_subscriber']) !== subscriber) updates.push({ id: Number(r['id']), values: { listmonk_email_status: status, listmonk_subscriber_id: subscriber } });
 		}
 	}
-	return changed;
+	await updateByCase(knex, m.client_collection, 'id', { listmonk_email_status: 'TEXT', listmonk_subscriber_id: 'INTEGER' }, updates);
+	return updates.map((u) => u.id);
 }
 
 /** Per synced segment: its list, when Listmonk last confirmed a change, its problem, and what the sync recorded
