@@ -62,8 +62,10 @@ interface PreparedCall<S extends z.ZodType> {
 	retries: number;
 }
 
-/** Connection errors that mean no byte of the request reached anyone. */
-const PRE_SEND_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+/** Connection errors that mean the request was not taken by anyone. EPIPE: writing to a kept-alive connection the
+ *  server had already closed for being idle (its keep-alive timeout raced our reuse; a big upload after a long
+ *  pause meets it) — a closed connection processes nothing. */
+const PRE_SEND_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'EPIPE']);
 
 export class Transport {
 	readonly api: Client<paths>;
