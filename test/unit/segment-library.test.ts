@@ -38,4 +38,15 @@ describe('segment payload checks', () => {
 		expect(checkSegmentPayload({ is_active: true }, { name: 'x', kind: 'static', rule: null })).toEqual([]);
 		expect(checkSegmentPayload({ kind: 'static' }, null)).toEqual(['name: is required']);
 	});
+
+	it('checks the Listmonk sync settings: a switch, a list id or nothing, a known leave action', () => {
+		const saved = { name: 'x', kind: 'static', rule: null };
+		expect(checkSegmentPayload({ listmonk_sync: true, listmonk_list_id: 12, listmonk_on_leave: 'unsubscribe', listmonk_keep_manual: false }, saved)).toEqual([]);
+		expect(checkSegmentPayload({ listmonk_list_id: null }, saved)).toEqual([]);
+		const errors = checkSegmentPayload({ listmonk_sync: 'yes', listmonk_list_id: -3, listmonk_on_leave: 'delete', listmonk_keep_manual: 1 }, saved);
+		expect(errors).toEqual(
+			expect.arrayContaining([expect.stringMatching(/^listmonk_sync:/), expect.stringMatching(/^listmonk_list_id: must be a Listmonk list id/), expect.stringMatching(/^listmonk_on_leave: must be "remove" or "unsubscribe"/), expect.stringMatching(/^listmonk_keep_manual:/)]),
+		);
+		expect(checkSegmentPayload({ listmonk_list_id: 1.5 }, saved)).toEqual([expect.stringMatching(/^listmonk_list_id:/)]);
+	});
 });

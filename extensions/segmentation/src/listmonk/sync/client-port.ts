@@ -106,7 +106,7 @@ export class ClientPort implements ListmonkPort {
 			overwrite_userinfo: options.replaceUserInfo === true,
 			// existing memberships keep their status, whatever else is written: an opt-out stays an opt-out
 			overwrite_subscription_status: false,
-		});
+		}, { log: 'when-skipped' });
 		return { status: result.status.status === 'failed' ? 'failed' : 'finished', imported: result.status.imported, total: result.status.total, log: result.log };
 	}
 
