@@ -89,7 +89,7 @@ try {
 		};
 
 		await step(`first sync of a ${members.toLocaleString('en')}-member segment`, 'target: 1 import + ≤ 100 membership calls', async () => {
-			await markAllDirty(knex);
+			await markAllDirty(knex, { attributes: true });
 			await worker.cycle('endpoint');
 		});
 

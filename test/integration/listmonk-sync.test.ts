@@ -204,8 +204,9 @@ describe('Listmonk sync', () => {
 		expect(membership('buyer.1@example.com')).toBe('unsubscribed');
 	});
 
-	it('splits a bulk add that an id deleted in Listmonk fails whole, and makes that subscriber again', async () => {
+	it('recovers a bulk add that an id deleted in Listmonk fails whole: adds the others, makes that subscriber again', async () => {
 		const gone = subscriber('buyer.6@example.com')!;
+		expect(gone, `buyer.6 in Listmonk; it has: ${lm.subscribers().map((x) => `${x.email}:${x.lists.map((l) => `${l.id}/${l.subscription_status}`).join('+')}`).join(', ')}`).not.toBeNull();
 		const del = await fetch(`${lm.url}/api/subscribers/${gone.id}`, { method: 'DELETE', headers: { Authorization: `token ${USER}:${TOKEN}` } });
 		expect(del.status).toBe(200);
 		const failedAddsBefore = lm.requests.filter((r) => r.method === 'PUT' && r.path === '/api/subscribers/lists' && r.status === 500).length;
@@ -259,18 +260,15 @@ describe('Listmonk sync', () => {
 		const patchesBefore = lm.requests.filter((r) => r.method === 'PATCH').length;
 		const importsBefore = lm.requests.filter((r) => r.method === 'POST' && r.path === '/api/import/subscribers').length;
 
-		// a year later every buyer's recency and stage move: most subscribers' attributes change at once
-		const asOf = new Date(Date.now() + 400 * 86_400_000).toISOString().slice(0, 10);
-		const recompute = await d.http('POST', '/segmentation/recompute', { as_of: asOf });
-		expect(recompute.status, JSON.stringify(recompute.body)).toBe(200);
-		const stageOf = async (email: string) => (await d.knex('clients').whereRaw('lower(email) = ?', [email]).first('lifecycle_stage'))?.lifecycle_stage;
-		await expect.poll(async () => (lm.subscribers().find((x) => x.id === theirs.id)!.attribs['crm'] as { lifecycle_stage: string }).lifecycle_stage, { timeout: 120_000 }).toBe(await stageOf(theirs.email));
-		await expect.poll(idle, { timeout: 120_000 }).toBe(true);
+		// a writer outside Directus changes every client's lead source and queues them (README "Writers outside
+		// Directus"): one change batch, hundreds of subscribers' attributes at once
+		const ids = (await d.knex('clients').select('id')).map((r) => Number(r.id));
+		await d.knex('clients').update({ lead_source: 'bulk-campaign' });
+		for (let i = 0; i < ids.length; i += 400) await d.knex('segmentation_changes').insert(ids.slice(i, i + 400).map((client_id) => ({ client_id })));
+		const leadSources = () => lm.subscribers().filter((x) => x.lists.some((l) => l.id === list && l.subscription_status === 'unconfirmed')).map((x) => (x.attribs['crm'] as { lead_source: string }).lead_source);
+		await expect.poll(async () => new Set(leadSources()), { timeout: 120_000 }).toEqual(new Set(['bulk-campaign']));
+		expect(leadSources().length).toBeGreaterThan(150);
 		expect(lm.subscribers().find((x) => x.id === theirs.id)!.attribs['shop']).toEqual({ vip_club: true });
-		// every synced subscriber carries the client's current stage
-		for (const sub of lm.subscribers().filter((x) => x.lists.some((l) => l.id === list && l.subscription_status === 'unconfirmed'))) {
-			expect((sub.attribs['crm'] as { lifecycle_stage: string }).lifecycle_stage, sub.email).toBe(await stageOf(sub.email));
-		}
 		const patches = lm.requests.filter((r) => r.method === 'PATCH').length - patchesBefore;
 		const imports = lm.requests.filter((r) => r.method === 'POST' && r.path === '/api/import/subscribers').length - importsBefore;
 		expect(imports).toBeGreaterThanOrEqual(1);

@@ -49,9 +49,9 @@ export class Segmentation {
 		this.sync = new SyncRunner(ctx, this.leases, this.mapping, this.instance);
 		// memberships refreshed outside the change pipeline (a full pass, a saved rule, a static fill): the sync
 		// looks at every synced segment
-		this.segments = new SegmentService(ctx, this.leases, async () => {
+		this.segments = new SegmentService(ctx, this.leases, async (full) => {
 			if (!this.sync.configured) return;
-			await markAllDirty(ctx.database);
+			await markAllDirty(ctx.database, { attributes: full });
 			this.sync.wake('change');
 		});
 		this.fullPass = new FullPass(ctx, this.scoring, this.segments);

@@ -30,9 +30,10 @@ export async function markDirty(knex: Knex, clientIds: readonly number[], atMs =
 	for (let i = 0; i < ids.length; i += chunk) await knex(SYNC_DIRTY_TABLE).insert(ids.slice(i, i + chunk).map((client_id) => ({ client_id, enqueued_at: atMs })));
 }
 
-/** Asks for a look at every synced segment and subscriber (after a full pass, a sync setting changed, a reconcile). */
-export async function markAllDirty(knex: Knex, atMs = Date.now()): Promise<void> {
-	await knex(SYNC_DIRTY_TABLE).insert({ client_id: null, enqueued_at: atMs });
+/** Asks for a look at every synced segment's memberships, and with `attributes` at every subscriber's attributes
+ *  too (after a full pass rewrote the scores; not after a segment refresh, which moves memberships only). */
+export async function markAllDirty(knex: Knex, opts: { attributes: boolean }, atMs = Date.now()): Promise<void> {
+	await knex(SYNC_DIRTY_TABLE).insert({ client_id: null, attributes: opts.attributes, enqueued_at: atMs });
 }
 
 export interface DirtyWork {
@@ -40,6 +41,8 @@ export interface DirtyWork {
 	upTo: number;
 	/** Everything (a NULL mark was among them), or these clients. */
 	scope: SyncScope;
+	/** For everything: whether every subscriber's attributes are owed a look too (for clients they always are). */
+	attributes: boolean;
 }
 
 /** The marks waiting, up to `limit` clients; null when there are none. */
@@ -47,9 +50,9 @@ export async function readDirty(knex: Knex, limit: number): Promise<DirtyWork | 
 	const marks = await knex(SYNC_DIRTY_TABLE).orderBy('id').limit(limit).select('id', 'client_id');
 	if (!marks.length) return null;
 	const upTo = Number(marks.at(-1)!.id);
-	const whole = Boolean(await knex(SYNC_DIRTY_TABLE).whereNull('client_id').first('id'));
-	if (whole) return { upTo: Number((await knex(SYNC_DIRTY_TABLE).max({ m: 'id' }))[0]?.m ?? upTo), scope: null };
-	return { upTo, scope: { clients: [...new Set(marks.map((r) => Number(r.client_id)))] } };
+	const whole: Array<{ attributes: unknown }> = await knex(SYNC_DIRTY_TABLE).whereNull('client_id').select('attributes');
+	if (whole.length) return { upTo: Number((await knex(SYNC_DIRTY_TABLE).max({ m: 'id' }))[0]?.m ?? upTo), scope: null, attributes: whole.some((w) => truthy(w.attributes)) };
+	return { upTo, scope: { clients: [...new Set(marks.map((r) => Number(r.client_id)))] }, attributes: true };
 }
 
 export async function hasDirty(knex: Knex): Promise<boolean> {

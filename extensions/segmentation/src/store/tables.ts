@@ -166,6 +166,7 @@ async function ensureSyncTables(knex: Knex): Promise<void> {
 	await createIfMissing(knex, SYNC_DIRTY_TABLE, (t) => {
 		t.bigIncrements('id');
 		t.bigInteger('client_id');
+		t.boolean('attributes').notNullable().defaultTo(true); // a NULL mark: also every subscriber's attributes
 		t.bigInteger('enqueued_at').notNullable();
 	});
 	// one row per sync cycle that did something (or failed): what it did, for the status page and the App

@@ -11,6 +11,7 @@ import { ListmonkSync, SYNC_LEASE, type SyncTrigger } from '../../listmonk/sync/
 import { dirtyCount, markAllDirty, markDirty, recentSyncRuns, refusedCount, syncedSegmentStates, type SyncCounts } from '../../store/listmonk-sync.ts';
 import type { Leases } from '../../store/lease.ts';
 import type { DirectusContext } from '../context.ts';
+import { clearDataCache } from '../data-cache.ts';
 import type { MappingCache } from '../mapping-cache.ts';
 
 const DEFAULT_INTERVAL_MS = 5000;
@@ -86,7 +87,8 @@ export class SyncRunner {
 		}
 		this.stopped = false;
 		void this.checkHealth(true).then((h) => this.logHealth(h));
-		await markAllDirty(this.ctx.database).catch((error: Error) => this.ctx.logger.warn(`[segmentation] Listmonk sync: ${error.message}`));
+		// memberships only: attribute changes are marked per client when they happen (or after a full pass)
+		await markAllDirty(this.ctx.database, { attributes: false }).catch((error: Error) => this.ctx.logger.warn(`[segmentation] Listmonk sync: ${error.message}`));
 		this.wake('startup');
 		this.poller = setInterval(() => this.wake('poll'), this.intervalMs);
 		this.poller.unref?.();
@@ -115,7 +117,7 @@ export class SyncRunner {
 	/** A sync setting changed: every synced segment is looked at, soon. */
 	async markEverything(): Promise<void> {
 		if (!this.configured) return;
-		await markAllDirty(this.ctx.database);
+		await markAllDirty(this.ctx.database, { attributes: false });
 		this.wake('change');
 	}
 
@@ -142,7 +144,9 @@ export class SyncRunner {
 
 	private async runCycle(trigger: SyncTrigger): Promise<void> {
 		try {
-			await this.worker!.cycle(trigger);
+			const counts = await this.worker!.cycle(trigger);
+			// the sync wrote segments and clients around the item services: a cached read must not show the old values
+			if (counts && wroteRows(counts)) await clearDataCache(this.ctx);
 			this.failures = 0;
 			this.notBefore = 0;
 			this.lastError = null;
@@ -160,7 +164,9 @@ export class SyncRunner {
 	async reconcile(segmentIds: number[] | null): Promise<SyncCounts | null> {
 		if (!this.worker) return null;
 		await this.running?.catch(() => undefined);
-		return this.worker.reconcile(segmentIds);
+		const counts = await this.worker.reconcile(segmentIds);
+		if (counts && wroteRows(counts)) await clearDataCache(this.ctx);
+		return counts;
 	}
 
 	async checkHealth(fresh = false): Promise<ListmonkHealth | null> {
@@ -218,4 +224,9 @@ function envStrings(env: Record<string, unknown>): Record<string, string | undef
 function msSetting(value: unknown, fallback: number): number {
 	const n = Number(value ?? fallback);
 	return Number.isFinite(n) && n >= 100 ? n : fallback;
+}
+
+/** Whether a cycle changed what Directus shows (memberships, opt-outs, lists on segments). */
+function wroteRows(c: SyncCounts): boolean {
+	return c.lists_created + c.subscribers_created + c.added + c.removed + c.unsubscribed + c.optouts_pulled > 0;
 }

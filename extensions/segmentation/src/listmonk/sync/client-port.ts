@@ -90,8 +90,8 @@ export class ClientPort implements ListmonkPort {
 
 	async membership(action: 'add' | 'remove' | 'unsubscribe', subscriberIds: number[], listIds: number[]): Promise<void> {
 		if (!subscriberIds.length || !listIds.length) return;
-		// one retry only: an unknown subscriber id fails the call whole with a 500 every time, and the worker finds it
-		// by splitting the call (each half is itself a try)
+		// one retry only: an unknown subscriber id fails the call whole with a 500 every time (the worker then looks
+		// the ids up and adds the ones Listmonk still has)
 		if (action === 'add') await this.client.subscribers.addToLists(subscriberIds, listIds, { retries: 1 });
 		else if (action === 'remove') await this.client.subscribers.removeFromLists(subscriberIds, listIds);
 		else await this.client.subscribers.unsubscribeFromLists(subscriberIds, listIds);

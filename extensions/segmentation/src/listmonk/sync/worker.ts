@@ -8,7 +8,7 @@ import type { Knex } from 'knex';
 import type { Mapping } from '../../core/mapping.ts';
 import { ATTRIBUTES_KEY, crmAttributes, normaliseEmail, ownedStateHash, subscriberName, type ClientFacts } from '../../core/subscriber.ts';
 import { enqueueClients } from '../../store/change-queue.ts';
-import { LeaseBusyError, type Leases } from '../../store/lease.ts';
+import { LeaseBusyError, type HeldLease, type Leases } from '../../store/lease.ts';
 import {
 	aListOf, clearDirty, hasDirty, clientFacts, clientsOfSubscribers, subscribersInSegment, dropMembers, emptyCounts, forgetSubscribers, knownSubscribers, markAllDirty, markBlocklisted, markDirty, markUnsubscribed,
 	membersOfList, pendingAdds, pendingLeaves, purgeUntracked, readDirty, recordMembers, recordSubscribers, recordSyncRun, setOwnedHashes, writeEmailStatus,
@@ -95,41 +95,10 @@ export class ListmonkSync {
 	 */
 	async cycle(trigger: SyncTrigger): Promise<SyncCounts | null> {
 		// the poll's common case — nothing owed, no pull due — costs two small reads and no lease
-		const pullDue = Date.now() - this.lastPullAt >= this.opts.pullIntervalMs || trigger === 'reconcile';
+		const pullDue = Date.now() - this.lastPullAt >= this.opts.pullIntervalMs;
 		if (!pullDue && !(await hasDirty(this.knex)) && !(await this.knex(SEGMENT_NAMES.segments).where({ listmonk_sync: true }).whereNull('listmonk_list_id').first('id'))) return emptyCounts();
 		try {
-			return await this.leases.run(SYNC_LEASE, { waitMs: 0, ttlMs: SYNC_LEASE_TTL_MS }, async (lease) => {
-				const m = await this.mapping();
-				if (!m) return null;
-				const counts = emptyCounts();
-				const requestsBefore = this.port.requestCount();
-				const startedAt = Date.now();
-				try {
-					const segments = await this.ensureLists(counts);
-					await purgeUntracked(this.knex, m);
-					const usable = await this.usableLists(segments);
-					for (let round = 0; round < 1000 && !lease.lost; round++) {
-						const work = await readDirty(this.knex, this.opts.roundSize);
-						if (!work) break;
-						await this.syncScope(m, work.scope, usable, counts);
-						await clearDirty(this.knex, work.upTo);
-					}
-					if (pullDue) {
-						await this.pullOptOuts(m, segments, counts);
-						this.lastPullAt = Date.now();
-					}
-					counts.requests = this.port.requestCount() - requestsBefore;
-					// the time Listmonk last confirmed a change (and a problem it no longer has cleared)
-					await this.markSegmentsSynced(segments.filter((s) => usable.has(s.id) && (hasWork(counts) || s.error !== null)));
-					if (hasWork(counts)) await recordSyncRun(this.knex, { trigger, instance: this.instance, startedAt, status: 'succeeded', counts, error: null });
-					return counts;
-				} catch (error) {
-					counts.requests = this.port.requestCount() - requestsBefore;
-					counts.errors++;
-					await recordSyncRun(this.knex, { trigger, instance: this.instance, startedAt, status: 'failed', counts, error: describe(error) }).catch(() => undefined);
-					throw error;
-				}
-			});
+			return await this.leases.run(SYNC_LEASE, { waitMs: 0, ttlMs: SYNC_LEASE_TTL_MS }, (lease) => this.holdingLease(trigger, lease, pullDue, async () => undefined));
 		} catch (error) {
 			if (error instanceof LeaseBusyError) return null;
 			throw error;
@@ -139,28 +108,57 @@ export class ListmonkSync {
 	/**
 	 * Repairs drift between Listmonk's lists and what we recorded: memberships removed in Listmonk are added again,
 	 * opt-outs made there are recorded, subscribers added there by hand are kept or removed (per segment), then
-	 * everything is looked at again. `segmentIds` null: every synced segment.
+	 * everything is looked at — all under one hold of the lease (waiting up to 30 s for a running cycle). Null when
+	 * the lease stayed busy. `segmentIds` null: every synced segment.
 	 */
 	async reconcile(segmentIds: number[] | null): Promise<SyncCounts | null> {
+		try {
+			return await this.leases.run(SYNC_LEASE, { waitMs: 30_000, ttlMs: SYNC_LEASE_TTL_MS }, (lease) =>
+				this.holdingLease('reconcile', lease, true, async (counts) => {
+					const chosen = (await this.syncedSegments()).filter((s) => s.listId !== null && (segmentIds === null || segmentIds.includes(s.id)));
+					for (const segment of chosen) await this.reconcileSegment(segment, counts);
+					await markAllDirty(this.knex, { attributes: false });
+				}),
+			);
+		} catch (error) {
+			if (error instanceof LeaseBusyError) return null;
+			throw error;
+		}
+	}
+
+	/** A cycle's work, the lease held: `first` (a reconcile's comparison) before the marks are worked off. */
+	private async holdingLease(trigger: SyncTrigger, lease: HeldLease, pullDue: boolean, first: (counts: SyncCounts) => Promise<void>): Promise<SyncCounts | null> {
 		const m = await this.mapping();
 		if (!m) return null;
-		const counts = await this.leases
-			.run(SYNC_LEASE, { waitMs: 30_000, ttlMs: SYNC_LEASE_TTL_MS }, async () => {
-				const all = await this.syncedSegments();
-				const chosen = all.filter((s) => s.listId !== null && (segmentIds === null || segmentIds.includes(s.id)));
-				const counts = emptyCounts();
-				for (const segment of chosen) await this.reconcileSegment(segment, counts);
-				await markAllDirty(this.knex);
-				return counts;
-			})
-			.catch((error) => {
-				if (error instanceof LeaseBusyError) return null;
-				throw error;
-			});
-		const cycle = await this.cycle('reconcile');
-		if (!counts || !cycle) return cycle ?? counts;
-		for (const key of Object.keys(counts) as Array<keyof SyncCounts>) counts[key] += cycle[key];
-		return counts;
+		const counts = emptyCounts();
+		const requestsBefore = this.port.requestCount();
+		const startedAt = Date.now();
+		try {
+			const segments = await this.ensureLists(counts);
+			await purgeUntracked(this.knex, m);
+			await first(counts);
+			const usable = await this.usableLists(segments);
+			for (let round = 0; round < 1000 && !lease.lost; round++) {
+				const work = await readDirty(this.knex, this.opts.roundSize);
+				if (!work) break;
+				await this.syncScope(m, work.scope, work.attributes, usable, counts);
+				await clearDirty(this.knex, work.upTo);
+			}
+			if (pullDue) {
+				await this.pullOptOuts(m, segments, counts);
+				this.lastPullAt = Date.now();
+			}
+			counts.requests = this.port.requestCount() - requestsBefore;
+			// the time Listmonk last confirmed a change (and a problem it no longer has cleared)
+			await this.markSegmentsSynced(segments.filter((s) => usable.has(s.id) && (hasWork(counts) || s.error !== null)));
+			if (hasWork(counts)) await recordSyncRun(this.knex, { trigger, instance: this.instance, startedAt, status: 'succeeded', counts, error: null });
+			return counts;
+		} catch (error) {
+			counts.requests = this.port.requestCount() - requestsBefore;
+			counts.errors++;
+			await recordSyncRun(this.knex, { trigger, instance: this.instance, startedAt, status: 'failed', counts, error: describe(error) }).catch(() => undefined);
+			throw error;
+		}
 	}
 
 	// ── lists ──
@@ -190,7 +188,7 @@ export class ListmonkSync {
 				}
 				await this.knex(SEGMENT_NAMES.segments).where({ id: segment.id }).update({ listmonk_list_id: listId, listmonk_sync_error: null });
 				segment.listId = listId;
-				await markAllDirty(this.knex);
+				await markAllDirty(this.knex, { attributes: false });
 			} catch (error) {
 				if (!(error instanceof ListmonkError) || !isRequestProblem(error)) throw error;
 				counts.errors++;
@@ -237,7 +235,7 @@ export class ListmonkSync {
 
 	// ── the difference, for some clients or everything ──
 
-	private async syncScope(m: Mapping, scope: SyncScope, usable: Set<number>, counts: SyncCounts): Promise<void> {
+	private async syncScope(m: Mapping, scope: SyncScope, attributes: boolean, usable: Set<number>, counts: SyncCounts): Promise<void> {
 		const touched = new Set<number>();
 		// adds, round by round: a pair becomes a row (active or unsubscribed) or its client a refused subscriber, so
 		// each round makes progress; pairs of unusable segments are left for later
@@ -255,7 +253,7 @@ export class ListmonkSync {
 			for (const l of leaves) touched.add(l.clientId);
 			if (leaves.length < this.opts.roundSize) break;
 		}
-		await this.syncAttributes(m, scope, counts);
+		if (attributes) await this.syncAttributes(m, scope, counts);
 		if (scope) for (const id of scope.clients) touched.add(id);
 		await this.publishEmailStatus(m, [...touched]);
 	}
@@ -290,41 +288,41 @@ export class ListmonkSync {
 		}
 		await recordMembers(this.knex, rows, now);
 		for (const [listId, pairs] of toAdd) {
-			const added = await this.addWithSplitting(listId, pairs, counts);
+			const added = await this.addSkippingDeleted(listId, pairs, counts);
 			await recordMembers(this.knex, added.map((a) => ({ segmentId: a.segmentId, clientId: a.clientId, listId, subscriberId: a.subscriberId!, state: 'active' })), Date.now());
 			counts.added += added.length;
 		}
 	}
 
 	/**
-	 * Bulk add; Listmonk fails the whole call when one subscriber id is unknown (deleted there, CONTRACT §4.8): the
-	 * chunk is split until the unknown ids are found, those are forgotten (made again next round), the rest added.
+	 * Bulk add; Listmonk fails the whole call with a 500 when one subscriber id is unknown (deleted there, CONTRACT
+	 * §4.8). After such a failure the chunk's ids are looked up: the missing ones are forgotten (made again in the
+	 * next round) and the rest added; when none is missing the failure was Listmonk's own and is thrown (retried
+	 * later) — an outage never makes us forget anyone.
 	 */
-	private async addWithSplitting(listId: number, pairs: PendingAdd[], counts: SyncCounts): Promise<PendingAdd[]> {
+	private async addSkippingDeleted(listId: number, pairs: PendingAdd[], counts: SyncCounts): Promise<PendingAdd[]> {
 		const added: PendingAdd[] = [];
-		const gone: number[] = [];
-		const attempt = async (part: PendingAdd[]): Promise<void> => {
-			const ids = [...new Set(part.map((p) => p.subscriberId!))];
+		const gone = new Set<number>();
+		for (let i = 0; i < pairs.length; i += this.opts.membershipChunk) {
+			let part = pairs.slice(i, i + this.opts.membershipChunk);
 			try {
-				await this.port.membership('add', ids, [listId]);
-				added.push(...part);
+				await this.port.membership('add', [...new Set(part.map((p) => p.subscriberId!))], [listId]);
 			} catch (error) {
 				if (!(error instanceof ListmonkError) || error.kind !== 'server') throw error;
-				if (ids.length === 1) {
-					gone.push(ids[0]!);
-					return;
-				}
-				const bySubscriber = [...new Set(part.map((p) => p.subscriberId!))];
-				const half = new Set(bySubscriber.slice(0, Math.ceil(bySubscriber.length / 2)));
-				await attempt(part.filter((p) => half.has(p.subscriberId!)));
-				await attempt(part.filter((p) => !half.has(p.subscriberId!)));
+				const ids = [...new Set(part.map((p) => p.subscriberId!))];
+				const existing = new Set((await this.port.subscribersByIds(ids)).map((s) => s.id));
+				const missing = ids.filter((id) => !existing.has(id));
+				if (!missing.length) throw error;
+				for (const id of missing) gone.add(id);
+				part = part.filter((p) => existing.has(p.subscriberId!));
+				if (part.length) await this.port.membership('add', [...new Set(part.map((p) => p.subscriberId!))], [listId]);
 			}
-		};
-		for (let i = 0; i < pairs.length; i += this.opts.membershipChunk) await attempt(pairs.slice(i, i + this.opts.membershipChunk));
-		if (gone.length) {
-			counts.errors += gone.length;
-			this.log.warn(`[segmentation] Listmonk no longer has ${gone.length} subscriber(s) (deleted there?): they are made again`);
-			await forgetSubscribers(this.knex, gone);
+			added.push(...part);
+		}
+		if (gone.size) {
+			counts.errors += gone.size;
+			this.log.warn(`[segmentation] Listmonk no longer has ${gone.size} subscriber(s) (deleted there?): they are made again`);
+			await forgetSubscribers(this.knex, [...gone]);
 		}
 		return added;
 	}
@@ -455,7 +453,7 @@ export class ListmonkSync {
 			counts.attributes_updated += written.length;
 			if (budget <= 0 && (writes.length > now.length || !pages || page + 1 < pages.length)) {
 				// the rest next cycle (each write is a request): the clients are marked again
-				await (scope ? markDirty(this.knex, scope.clients) : markAllDirty(this.knex));
+				await (scope ? markDirty(this.knex, scope.clients) : markAllDirty(this.knex, { attributes: true }));
 				break;
 			}
 		}
