@@ -9,6 +9,7 @@ import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../harness/config.ts';
 import { bootDirectus, type TestDirectus } from '../harness/directus.ts';
 import { runScript } from '../harness/scripts.ts';
 import { queueSettled } from '../harness/queue.ts';
+import { startListmonkDouble, type ListmonkDouble } from '../listmonk-double/index.ts';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const SHOTS = resolve(ROOT, 'test-results/screenshots');
@@ -17,12 +18,14 @@ if (!haveChromium && process.env['CI']) throw new Error(`Chromium not found at $
 
 describe.skipIf(!haveChromium)('App smoke test (Chromium)', () => {
 	let d: TestDirectus;
+	let lm: ListmonkDouble;
 	let browser: Browser;
 	let page: Page;
 
 	beforeAll(async () => {
 		mkdirSync(SHOTS, { recursive: true });
-		d = await bootDirectus();
+		lm = await startListmonkDouble({ users: [{ username: 'smoke-sync', token: 'smoke-sync-token', permissions: 'super' }] });
+		d = await bootDirectus({ env: { LISTMONK_URL: lm.url, LISTMONK_API_USER: 'smoke-sync', LISTMONK_API_TOKEN: 'smoke-sync-token' } });
 		const seeded = await runScript(d, 'seed.ts', ['--clients', '150', '--seed', '3']);
 		expect(seeded.code, seeded.stderr).toBe(0);
 		await queueSettled(d);
@@ -37,6 +40,7 @@ describe.skipIf(!haveChromium)('App smoke test (Chromium)', () => {
 	afterAll(async () => {
 		await browser?.close();
 		await d?.stop();
+		await lm?.close();
 	});
 
 	it('logs in, opens Clients and shows seeded rows', async () => {
@@ -72,6 +76,29 @@ describe.skipIf(!haveChromium)('App smoke test (Chromium)', () => {
 		await page.screenshot({ path: join(SHOTS, 'segmentation-module.png'), fullPage: true });
 	});
 
+	it('shows the Listmonk sync per segment in the module and syncs on demand', async () => {
+		const res = await d.http('POST', '/items/segments', { name: 'Consenting buyers', kind: 'dynamic', is_active: true, rule: { rfm_frequency: { _gte: 1 } }, listmonk_sync: true });
+		expect(res.status, JSON.stringify(res.body)).toBe(200);
+		await expect.poll(async () => (await d.knex('segments').where({ id: res.body.data.id }).first('listmonk_synced_at'))?.listmonk_synced_at ?? null, { timeout: 120_000 }).not.toBeNull();
+		await page.goto(`${d.url}/admin/segmentation`);
+		const row = page.locator('table.segments tr', { hasText: 'Consenting buyers' }).filter({ has: page.locator('a[href*="/admin/subscribers/lists/"]') });
+		await row.waitFor({ timeout: 60_000 });
+		await page.getByRole('button', { name: 'Sync now' }).click();
+		await page.getByText(/Synced: /).waitFor({ timeout: 120_000 });
+		await page.getByText('Listmonk', { exact: true }).first().scrollIntoViewIfNeeded();
+		await page.screenshot({ path: join(SHOTS, 'listmonk-sync.png'), fullPage: true });
+		// the list's members in Listmonk = the subscribed count the module shows
+		const listId = Number((await d.knex('segments').where({ id: res.body.data.id }).first('listmonk_list_id')).listmonk_list_id);
+		const inList = lm.subscribers().filter((s) => s.lists.some((l) => l.id === listId && l.subscription_status !== 'unsubscribed')).length;
+		expect(inList).toBeGreaterThan(0);
+		await expect.poll(() => row.locator('td').nth(3).innerText(), { timeout: 30_000 }).toBe(new Intl.NumberFormat('en-US').format(inList));
+		// the segment form: the sync's switch, list and state
+		await page.goto(`${d.url}/admin/content/segments/${res.body.data.id}`);
+		await page.getByText('Sync to Listmonk').first().waitFor({ timeout: 60_000 });
+		await page.getByText('Sync to Listmonk').first().scrollIntoViewIfNeeded();
+		await page.screenshot({ path: join(SHOTS, 'segment-listmonk-fields.png'), fullPage: true });
+	});
+
 	it('shows the computed behaviour on a client card', async () => {
 		const scored = await d.knex('clients').whereNotNull('rfm_code').first('id', 'rfm_code');
 		await page.goto(`${d.url}/admin/content/clients/${scored.id}`);
@@ -96,7 +123,8 @@ describe.skipIf(!haveChromium)('App smoke test (Chromium)', () => {
 		await page.getByText('Equals', { exact: true }).first().click();
 		await page.locator('.system-filter input[placeholder="--"]').first().fill(String(top!['rfm_code']));
 		await page.locator('.field').filter({ hasText: 'Name' }).locator('input').first().fill('Top cell from the App');
-		await page.getByText('Enabled', { exact: true }).click();
+		// the "Active" switch (the Listmonk group has switches of its own)
+		await page.locator('.field').filter({ hasText: 'Active' }).getByText('Enabled', { exact: true }).first().click();
 		await page.screenshot({ path: join(SHOTS, 'segment-rule-builder.png'), fullPage: true });
 		await page.getByRole('button', { name: 'Save', exact: true }).click();
 
