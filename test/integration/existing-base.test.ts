@@ -53,8 +53,9 @@ describe('an existing base with its own names', () => {
 
 		await d.restart({ extension: true, env: { SEGMENTATION_MAPPING: JSON.stringify(SHOP_MAPPING) } });
 		expect(await userCollections(d)).toEqual(['article_groups', 'articles', 'client_tags', 'customers', 'order_lines', 'orders', 'segment_members', 'segmentation_settings', 'segments', 'tags']);
-		// ours: the settings, the plain bookkeeping tables and the engine's fields on the client collection
-		const engineFields = ['tags', 'behaviour', 'rfm_frequency', 'rfm_monetary', 'rfm_r', 'rfm_f', 'rfm_m', 'rfm_code', 'rfm_segment', 'first_purchase_at', 'last_purchase_at', 'avg_order_value', 'purchase_cycle_days', 'next_purchase_due_at', 'is_sleeping', 'lifecycle_stage', 'lifecycle_changed_at', 'value_tier', 'spend_trend', 'rfm_computed_at'];
+		// ours: the settings, the plain bookkeeping tables, and on the client collection the engine's fields and the
+		// Listmonk sync's two (subscriber id and email status)
+		const engineFields = ['tags', 'behaviour', 'rfm_frequency', 'rfm_monetary', 'rfm_r', 'rfm_f', 'rfm_m', 'rfm_code', 'rfm_segment', 'first_purchase_at', 'last_purchase_at', 'avg_order_value', 'purchase_cycle_days', 'next_purchase_due_at', 'is_sleeping', 'lifecycle_stage', 'lifecycle_changed_at', 'value_tier', 'spend_trend', 'rfm_computed_at', 'listmonk_email_status', 'listmonk_subscriber_id'];
 		const ours = ['tags', 'client_tags', 'segments', 'segment_members'];
 		const all = (await d.http('GET', '/fields')).body.data.filter((f: any) => !f.collection.startsWith('directus_') && !f.collection.startsWith('segmentation_') && !ours.includes(f.collection));
 		const added = all.filter((f: any) => f.collection === 'customers' && engineFields.includes(f.field)).map((f: any) => f.field).sort();
