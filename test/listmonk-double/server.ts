@@ -75,7 +75,9 @@ export class DoubleServer {
 		registerTemplateAndTxRoutes(app, app.route);
 		registerCampaignRoutes(app, app.route);
 
-		this.server = createServer((req, res) => {
+		// Go's net/http takes request headers up to 1 MB (DefaultMaxHeaderBytes): long query strings (an `IN (…)` of
+		// many addresses) work against a real Listmonk, so they must here too (Node's default is 16 KB)
+		this.server = createServer({ maxHeaderSize: 1 << 20 }, (req, res) => {
 			this.serve(req, res).catch((error: unknown) => {
 				console.error('listmonk double: request failed', error);
 				if (!res.headersSent) res.writeHead(500).end();

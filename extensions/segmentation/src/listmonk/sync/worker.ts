@@ -352,7 +352,8 @@ export class ListmonkSync {
 			}
 			const outcome = await this.port.importSubscribers([...rows.values()].map(({ email, name, attribs }) => ({ email, name, attribs })), [listId]);
 			if (outcome.status === 'failed') throw new Error(`Listmonk's import failed: ${lastLines(outcome.log)}`);
-			const remote = rows.size > 200 ? await this.port.listMembers(listId) : await this.port.subscribersByEmail([...rows.keys()]);
+			// read back by address (1,000 a request) when that is few requests, else the whole list (25,000 a page)
+			const remote = rows.size > 2000 ? await this.port.listMembers(listId) : await this.port.subscribersByEmail([...rows.keys()]);
 			const byEmail = new Map(remote.map((s) => [s.email, s]));
 			const subscriberRows = [];
 			for (const c of clients) {
