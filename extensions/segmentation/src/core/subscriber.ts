@@ -22,10 +22,8 @@ export function normaliseEmail(raw: unknown): string | null {
 }
 
 /** A client's behaviour as the sync reads it (one row of the set-based read; dates as epoch ms). */
-export interface ClientFacts {
-	id: number;
-	name: string | null;
-	email: string;
+/** The engine's fields a subscriber carries as they are. */
+interface BehaviourFields {
 	rfm_code: string | null;
 	rfm_r: number | null;
 	rfm_f: number | null;
@@ -34,6 +32,12 @@ export interface ClientFacts {
 	lifecycle_stage: string | null;
 	value_tier: string | null;
 	spend_trend: string | null;
+}
+
+export interface ClientFacts extends BehaviourFields {
+	id: number;
+	name: string | null;
+	email: string;
 	last_purchase_at: number | null;
 	next_purchase_due_at: number | null;
 	lead_source: string | null;
@@ -41,16 +45,8 @@ export interface ClientFacts {
 	tags: string[];
 }
 
-export interface CrmAttributes {
+export interface CrmAttributes extends BehaviourFields {
 	client_id: number;
-	rfm_code: string | null;
-	rfm_r: number | null;
-	rfm_f: number | null;
-	rfm_m: number | null;
-	rfm_segment: string | null;
-	lifecycle_stage: string | null;
-	value_tier: string | null;
-	spend_trend: string | null;
 	interests: string[];
 	/** ISO dates (YYYY-MM-DD): what a template prints and compares. */
 	last_purchase: string | null;
