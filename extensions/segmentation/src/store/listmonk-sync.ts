@@ -146,7 +146,7 @@ export async function recordMembers(knex: Knex, list: readonly MemberRow[], atMs
 
 export async function dropMembers(knex: Knex, pairs: ReadonlyArray<{ segmentId: number; clientId: number }>): Promise<void> {
 	const bySegment = new Map<number, number[]>();
-	for (const p of pairs) bySegment.set(p.segmentId, [...(bySegment.get(p.segmentId) ?? []), p.clientId]);
+	for (const p of pairs) pushTo(bySegment, p.segmentId, p.clientId);
 	for (const [segmentId, clients] of bySegment) {
 		for (let i = 0; i < clients.length; i += ID_CHUNK) {
 			await knex.raw(`DELETE FROM ${SYNC_MEMBERS_TABLE} WHERE segment_id = ? AND client_id IN (${idList(clients.slice(i, i + ID_CHUNK))})`, [segmentId]);
@@ -430,4 +430,11 @@ export async function recordSyncRun(knex: Knex, run: { trigger: string; instance
 
 export async function recentSyncRuns(knex: Knex, limit = 10): Promise<Record<string, unknown>[]> {
 	return knex(SYNC_RUNS_TABLE).orderBy('id', 'desc').limit(limit).select('*');
+}
+
+/** Appends to the list under a key (in place: copying the list on every append is quadratic in a big batch). */
+export function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+	const list = map.get(key);
+	if (list) list.push(value);
+	else map.set(key, [value]);
 }

@@ -10,7 +10,7 @@ import { ATTRIBUTES_KEY, crmAttributes, normaliseEmail, ownedStateHash, subscrib
 import { enqueueClients } from '../../store/change-queue.ts';
 import { LeaseBusyError, type HeldLease, type Leases } from '../../store/lease.ts';
 import {
-	aListOf, clearDirty, hasDirty, clientFacts, clientsOfSubscribers, subscribersInSegment, dropMembers, emptyCounts, forgetSubscribers, knownSubscribers, markAllDirty, markBlocklisted, markDirty, markUnsubscribed,
+	aListOf, pushTo, clearDirty, hasDirty, clientFacts, clientsOfSubscribers, subscribersInSegment, dropMembers, emptyCounts, forgetSubscribers, knownSubscribers, markAllDirty, markBlocklisted, markDirty, markUnsubscribed,
 	membersOfList, pendingAdds, pendingLeaves, purgeUntracked, readDirty, recordMembers, recordSubscribers, recordSyncRun, setOwnedHashes, writeEmailStatus,
 	type MemberRow, type PendingAdd, type SyncCounts, type SyncScope,
 } from '../../store/listmonk-sync.ts';
@@ -283,7 +283,7 @@ export class ListmonkSync {
 				rows.push({ segmentId: a.segmentId, clientId: a.clientId, listId: a.listId, subscriberId, state: 'active' });
 				counts.added++;
 			} else {
-				toAdd.set(a.listId, [...(toAdd.get(a.listId) ?? []), { ...a, subscriberId }]);
+				pushTo(toAdd, a.listId, { ...a, subscriberId });
 			}
 		}
 		await recordMembers(this.knex, rows, now);
@@ -336,7 +336,7 @@ export class ListmonkSync {
 		const byList = new Map<number, ClientFacts[]>();
 		for (const a of byClient.values()) {
 			const f = facts.get(a.clientId);
-			if (f) byList.set(a.listId, [...(byList.get(a.listId) ?? []), f]);
+			if (f) pushTo(byList, a.listId, f);
 		}
 		const out = new Map<number, RemoteSubscriber>();
 		const now = Date.now();
@@ -381,7 +381,7 @@ export class ListmonkSync {
 		const groups = new Map<string, typeof leaves>();
 		for (const l of leaves.filter((x) => !x.shared)) {
 			const key = `${l.action}:${l.listId}`;
-			groups.set(key, [...(groups.get(key) ?? []), l]);
+			pushTo(groups, key, l);
 		}
 		for (const [key, group] of groups) {
 			const [action, list] = key.split(':') as ['remove' | 'unsubscribe', string];
@@ -478,7 +478,7 @@ export class ListmonkSync {
 			const listId = lists.get(w.clientId);
 			if (!remote) gone.push(w.subscriberId);
 			else if (listId === undefined || remote.email !== w.email || storedEmail.get(w.clientId) !== w.email) rest.push(w);
-			else byList.set(listId, [...(byList.get(listId) ?? []), { ...w, merged: { ...remote.attribs, ...w.attribs } }]);
+			else pushTo(byList, listId, { ...w, merged: { ...remote.attribs, ...w.attribs } });
 		}
 		if (gone.length) await forgetSubscribers(this.knex, gone);
 		const written: Array<{ clientId: number; ownedHash: string }> = [];
