@@ -13,6 +13,7 @@ import { directusHttp, type HttpResult } from '../../scripts/lib/http.ts';
 import { freePort } from '../../scripts/lib/prepare.ts';
 import { ADMIN_TOKEN, baseTestEnv, type TemplateName } from './config.ts';
 import { createDatabase, suiteName, type SuiteDatabase } from './database.ts';
+import { assertNoSecret, assertNoSecretStored, secretsOf } from './secrets.ts';
 
 export type { HttpResult } from '../../scripts/lib/http.ts';
 
@@ -63,6 +64,8 @@ export async function bootDirectus(opts: BootOptions = {}): Promise<TestDirectus
 	const log: WriteStream = createWriteStream(logFile, { flags: 'a' });
 	let proc: DirectusProcess | null = null;
 	let bootSeconds = 0;
+	/** Secrets this instance was ever given: checked in every response, its log and our tables. */
+	const secrets = new Set<string>();
 
 	const boot = async (o: BootOptions) => {
 		const env: Env = {
@@ -73,6 +76,7 @@ export async function bootDirectus(opts: BootOptions = {}): Promise<TestDirectus
 			...(o.extension === false ? { EXTENSIONS_PATH: emptyExtensions } : {}),
 			...o.env,
 		};
+		for (const secret of secretsOf(env)) secrets.add(secret);
 		const started = Date.now();
 		proc = startDirectus(env, { output: log, url });
 		try {
@@ -97,7 +101,11 @@ export async function bootDirectus(opts: BootOptions = {}): Promise<TestDirectus
 		get bootSeconds() {
 			return bootSeconds;
 		},
-		http: (method, path, body, token) => api.request(method, path, body, { token }),
+		http: async (method, path, body, token) => {
+			const res = await api.request(method, path, body, { token });
+			assertNoSecret(`the response to ${method} ${path}`, typeof res.body === 'string' ? res.body : JSON.stringify(res.body ?? ''), secrets);
+			return res;
+		},
 		log: () => readFileSync(logFile, 'utf8'),
 		restart: async (o: BootOptions = {}) => {
 			await proc?.stop({ kill: o.kill });
@@ -105,9 +113,14 @@ export async function bootDirectus(opts: BootOptions = {}): Promise<TestDirectus
 		},
 		stop: async () => {
 			await proc?.stop();
-			await knex.destroy();
-			log.end();
-			await database?.drop();
+			try {
+				assertNoSecret(`the Directus log ${logFile}`, readFileSync(logFile, 'utf8'), secrets);
+				await assertNoSecretStored(knex, [...secrets]);
+			} finally {
+				await knex.destroy();
+				log.end();
+				await database?.drop();
+			}
 		},
 	};
 	return instance;

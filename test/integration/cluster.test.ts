@@ -1,10 +1,12 @@
-// Two Directus instances on one PostgreSQL: one install, one scheduled run per minute, re-scoring through both.
+// Two Directus instances on one PostgreSQL: one install, one scheduled run per minute, re-scoring through both, one
+// Listmonk sync for the cluster.
 import { MIGRATIONS } from '../../extensions/segmentation/src/directus/install/migrations/index.ts';
 import { latestVersion } from '../../extensions/segmentation/src/directus/install/migrations/migration.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bootDirectus, type TestDirectus } from '../harness/directus.ts';
 import { runScript } from '../harness/scripts.ts';
 import { queueSettled } from '../harness/queue.ts';
+import { startListmonkDouble, type ListmonkDouble } from '../listmonk-double/index.ts';
 
 const harness = inject('harness');
 /** Work after the commit, possibly on the other instance: wait on the condition, generously. */
@@ -90,4 +92,65 @@ describe.skipIf(harness.db !== 'pg')('a cluster of two instances', () => {
 		expect(runs.every((r) => r.status === 'succeeded')).toBe(true);
 		expect(new Set(runs.map((r) => r.instance)).size).toBeGreaterThanOrEqual(1);
 	}, 200_000);
+});
+
+describe.skipIf(harness.db !== 'pg')('the Listmonk sync on a cluster of two instances', () => {
+	const USER = 'cluster-sync';
+	const TOKEN = 'cluster-sync-token-5d1e9a0c';
+	let lm: ListmonkDouble;
+	let a: TestDirectus;
+	let b: TestDirectus;
+	beforeAll(async () => {
+		lm = await startListmonkDouble({ users: [{ username: USER, token: TOKEN, permissions: 'super' }] });
+		const env = { LISTMONK_URL: lm.url, LISTMONK_API_USER: USER, LISTMONK_API_TOKEN: TOKEN, SEGMENTATION_SYNC_INTERVAL_MS: '200', SEGMENTATION_SYNC_PULL_MS: '500' };
+		a = await bootDirectus({ env });
+		b = await bootDirectus({ shareWith: a, env });
+	});
+	afterAll(async () => {
+		await b?.stop();
+		await a?.stop();
+		await lm?.close();
+	});
+
+	it('syncs once: changes through both instances reach Listmonk without a duplicate call, one worker at a time', async () => {
+		const rule = { rfm_frequency: { _gte: 1 } };
+		const segment = (await a.http('POST', '/items/segments', { name: 'Cluster buyers', kind: 'dynamic', is_active: true, rule, listmonk_sync: true })).body.data.id as number;
+		// clients buy through either instance, in three waves while the sync runs on both
+		const emails: string[] = [];
+		for (let wave = 0; wave < 3; wave++) {
+			await Promise.all(
+				Array.from({ length: 12 }, async (_, i) => {
+					const via = (i + wave) % 2 ? a : b;
+					const email = `wave${wave}.client${i}@example.com`;
+					emails.push(email);
+					const id = (await via.http('POST', '/items/clients', { name: `Wave ${wave} client ${i}`, email, email_consent: true })).body.data.id;
+					expect((await via.http('POST', '/items/deals', { client: id, status: 'won', amount: 20 + i, closed_at: new Date().toISOString() })).status).toBe(200);
+				}),
+			);
+		}
+		let listId = 0;
+		await expect.poll(async () => (listId = Number((await a.knex('segments').where({ id: segment }).first('listmonk_list_id'))?.listmonk_list_id ?? 0)), WAIT).toBeGreaterThan(0);
+		const inList = () => lm.subscribers().filter((s) => s.lists.some((l) => l.id === listId && l.subscription_status === 'unconfirmed')).map((s) => s.email).sort();
+		await expect.poll(inList, WAIT).toEqual([...emails].sort());
+
+		// one list, one subscriber per address
+		expect(lm.lists().filter((l) => l.tags.includes(`directus-segment-${segment}`))).toHaveLength(1);
+		expect(lm.subscribers().length).toBe(emails.length);
+		// no subscriber was added to the list by two successful calls
+		const added = new Map<number, number>();
+		for (const r of lm.requests) {
+			const body = r.body as { ids?: number[]; target_list_ids?: number[]; action?: string } | undefined;
+			if (r.method !== 'PUT' || r.path !== '/api/subscribers/lists' || r.status !== 200 || body?.action !== 'add' || !body.target_list_ids?.includes(listId)) continue;
+			for (const id of body.ids ?? []) added.set(id, (added.get(id) ?? 0) + 1);
+		}
+		expect([...added.values()].filter((n) => n > 1)).toEqual([]);
+		// both instances report the same state (recorded right after Listmonk confirmed it)
+		for (const d of [a, b]) {
+			await expect.poll(async () => (await d.http('GET', '/segmentation/sync/status')).body.data.segments, WAIT).toEqual([expect.objectContaining({ id: segment, list_id: listId, subscribed: emails.length, error: null })]);
+		}
+		// the sync's recorded runs never overlap in time, whichever instance ran them
+		const runs = (await a.knex('segmentation_sync_runs').orderBy('started_at').select('started_at', 'finished_at', 'instance')).map((r) => ({ start: Number(r.started_at), end: Number(r.finished_at), instance: String(r.instance) }));
+		expect(runs.length).toBeGreaterThan(0);
+		for (let i = 1; i < runs.length; i++) expect(runs[i]!.start, `run ${i} (${runs[i]!.instance}) started before run ${i - 1} (${runs[i - 1]!.instance}) ended`).toBeGreaterThanOrEqual(runs[i - 1]!.end);
+	});
 });

@@ -275,6 +275,41 @@ describe('Listmonk sync', () => {
 		expect(patches).toBeLessThan(20);
 	});
 
+	it('lists failed items with their last error and attempts, and clears them once the client is fixed', async () => {
+		type Failure = { client_id: number; name: string | null; email: string | null; error: string; attempts: number; failed_at: string | null; refused: boolean };
+		const failureOf = async (clientId: number) => {
+			const res = await d.http('GET', '/segmentation/sync/failures?limit=500');
+			expect(res.status, JSON.stringify(res.body)).toBe(200);
+			return ((res.body.data as Failure[]).find((f) => f.client_id === clientId) ?? null) as Failure | null;
+		};
+		// an address Listmonk would refuse: recorded as refused, with why, not retried until the address changes
+		const bad = await addClient('Bad Address', 'not-an-address');
+		expect((await win(bad)).status).toBe(200);
+		await expect.poll(() => failureOf(bad), { timeout: 60_000 }).toMatchObject({ name: 'Bad Address', email: 'not-an-address', refused: true, attempts: 1, error: expect.stringContaining('not an address') });
+		expect((await d.http('GET', '/segmentation/sync/status')).body.data.failed_items).toBeGreaterThanOrEqual(1);
+		expect((await d.knex('clients').where({ id: bad }).first('listmonk_email_status')).listmonk_email_status).toBe('refused');
+		expect((await d.http('GET', '/segmentation/sync/failures?limit=0')).status).toBe(400);
+		// the address fixed: the subscriber is made and the failure is gone
+		await d.http('PATCH', `/items/clients/${bad}`, { email: 'fixed.address@example.com' });
+		await expect.poll(() => membership('fixed.address@example.com'), { timeout: 60_000 }).toBe('unconfirmed');
+		await expect.poll(() => failureOf(bad), { timeout: 30_000 }).toBeNull();
+
+		// Listmonk refuses an update (the address another subscriber has: a 500 there); the others go on
+		const taker = Number((await d.knex('clients').where({ email: 'late.0@example.com' }).first('id')).id);
+		await d.http('PATCH', `/items/clients/${taker}`, { email: 'late.1@example.com' });
+		const other = await addClient('Still Synced', 'still.synced@example.com');
+		expect((await win(other)).status).toBe(200);
+		await expect.poll(() => failureOf(taker), { timeout: 60_000 }).toMatchObject({ refused: false, attempts: 1, error: expect.stringContaining('already exists') });
+		await expect.poll(() => membership('still.synced@example.com'), { timeout: 60_000 }).toBe('unconfirmed');
+		// the next change tries again, and counts the attempt
+		await d.http('PATCH', `/items/clients/${taker}`, { lead_source: 'second-try' });
+		await expect.poll(async () => (await failureOf(taker))?.attempts, { timeout: 60_000 }).toBe(2);
+		// its own address back: written, the failure over
+		await d.http('PATCH', `/items/clients/${taker}`, { email: 'late.0@example.com' });
+		await expect.poll(() => failureOf(taker), { timeout: 60_000 }).toBeNull();
+		expect((subscriber('late.0@example.com')!.attribs['crm'] as { lead_source: string }).lead_source).toBe('second-try');
+	});
+
 	it('answers "not configured" without Listmonk, and never shows the token', async () => {
 		const status = await d.http('GET', '/segmentation/sync/status');
 		expect(status.status).toBe(200);

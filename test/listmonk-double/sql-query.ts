@@ -341,15 +341,28 @@ class Parser {
 		if (this.isWord('in')) {
 			this.pos++;
 			this.expect('(');
-			const items: Node[] = [this.operand()];
+			// a list of plain literals of one kind (ids, addresses) is also kept as a set: a lookup by thousands of
+			// ids over a big base stays fast, as Postgres's index makes it in Listmonk (same answers as the loop)
+			const literals: Array<{ kind: string; text: string }> = [];
+			const item = () => {
+				const t = this.peek();
+				const next = this.peek(1);
+				const ends = (next?.kind === 'op' || next?.kind === 'punct') && (next.text === ',' || next.text === ')');
+				if (t && (t.kind === 'number' || t.kind === 'string') && ends) literals.push({ kind: t.kind, text: t.text });
+				return this.operand();
+			};
+			const items: Node[] = [item()];
 			while (this.isOp(',')) {
 				this.pos++;
-				items.push(this.operand());
+				items.push(item());
 			}
 			this.expect(')');
+			const kinds = new Set(literals.map((l) => l.kind));
+			const lookup = literals.length === items.length && kinds.size === 1 ? { type: kinds.has('number') ? 'num' : 'text', values: new Set(literals.map((l) => (l.kind === 'number' ? Number(l.text) : l.text))) } : null;
 			return (row) => {
 				const a = left(row);
 				if (a === null) return null;
+				if (lookup && a.t === lookup.type) return { t: 'bool', v: lookup.values.has(a.v as string | number) !== negated };
 				let sawNull = false;
 				for (const item of items) {
 					const r = truth(compare('=', a, item(row)));

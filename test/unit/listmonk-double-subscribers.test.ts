@@ -172,6 +172,12 @@ describe('§4.4 read', () => {
 		};
 		expect(await ids("subscribers.email = 'a@x.com'")).toEqual([a.id]);
 		expect(await ids("subscribers.email IN ('a@x.com','c@x.com');")).toEqual([a.id, c.id]);
+		// lists of plain literals take a set lookup: the same answers as Postgres, exact and typed
+		expect(await ids(`subscribers.id IN (${a.id}, ${c.id}, 999999)`)).toEqual([a.id, c.id]);
+		expect(await ids(`subscribers.id NOT IN (${a.id}, ${c.id})`)).toHaveLength(1);
+		expect(await ids("subscribers.email IN ('A@X.COM')")).toEqual([]);
+		expect(await ids(`subscribers.id IN ('${a.id}', '${c.id}')`)).toEqual([a.id, c.id]); // untyped literals cast
+		expect(await ids(`subscribers.id IN (${a.id}, NULL)`)).toEqual([a.id]);
 		expect(await ids("subscribers.attribs->>'directus_id' = '7'")).toEqual([a.id]);
 		expect(await ids("subscribers.status = 'blocklisted'")).toHaveLength(1);
 		expect(await ids("subscribers.status = 'enabled' AND subscribers.email != 'a@x.com'")).toEqual([c.id]);

@@ -184,26 +184,87 @@ export interface SubscriberRow {
 	refused?: string | null;
 }
 
+/** Upserts the subscriber rows Listmonk answered for. A refused row counts a failed attempt (its reason is the last
+ *  error); any other clears the failure. */
 export async function recordSubscribers(knex: Knex, list: readonly SubscriberRow[], atMs = Date.now()): Promise<void> {
 	const chunk = insertChunk(knex);
-	for (let i = 0; i < list.length; i += chunk) {
-		const slice = list.slice(i, i + chunk);
-		const values = slice.map((r) => ({
-			client_id: r.clientId,
-			subscriber_id: r.subscriberId,
-			email: r.email,
-			owned_hash: r.ownedHash ?? null,
-			blocklisted: r.blocklisted ?? false,
-			refused: r.refused ?? null,
-			updated_at: atMs,
-		}));
-		const merge = ['subscriber_id', 'email', 'blocklisted', 'refused', 'updated_at', ...(slice.every((r) => r.ownedHash !== undefined) ? ['owned_hash'] : [])];
-		await knex(SYNC_SUBSCRIBERS_TABLE).insert(values).onConflict('client_id').merge(merge);
+	for (const refused of [false, true]) {
+		const group = list.filter((r) => Boolean(r.refused) === refused);
+		for (let i = 0; i < group.length; i += chunk) {
+			const slice = group.slice(i, i + chunk);
+			const values = slice.map((r) => ({
+				client_id: r.clientId,
+				subscriber_id: r.subscriberId,
+				email: r.email,
+				owned_hash: r.ownedHash ?? null,
+				blocklisted: r.blocklisted ?? false,
+				refused: r.refused ?? null,
+				updated_at: atMs,
+				last_error: r.refused ?? null,
+				attempts: refused ? 1 : 0,
+				failed_at: refused ? atMs : null,
+			}));
+			const columns = ['subscriber_id', 'email', 'blocklisted', 'refused', 'updated_at', 'last_error', 'failed_at', ...(slice.every((r) => r.ownedHash !== undefined) ? ['owned_hash'] : [])];
+			const merge: Record<string, Knex.Raw> = Object.fromEntries(columns.map((c) => [c, knex.raw('excluded.??', [c])]));
+			merge['attempts'] = refused ? knex.raw('??.?? + 1', [SYNC_SUBSCRIBERS_TABLE, 'attempts']) : knex.raw('0');
+			await knex(SYNC_SUBSCRIBERS_TABLE).insert(values).onConflict('client_id').merge(merge);
+		}
 	}
 }
 
+/** Records what was written, and clears those subscribers' failures. */
 export async function setOwnedHashes(knex: Knex, list: ReadonlyArray<{ clientId: number; ownedHash: string | null }>, atMs = Date.now()): Promise<void> {
-	await updateByCase(knex, SYNC_SUBSCRIBERS_TABLE, 'client_id', { owned_hash: 'TEXT' }, list.map((r) => ({ id: r.clientId, values: { owned_hash: r.ownedHash } })), { updated_at: atMs });
+	await updateByCase(knex, SYNC_SUBSCRIBERS_TABLE, 'client_id', { owned_hash: 'TEXT' }, list.map((r) => ({ id: r.clientId, values: { owned_hash: r.ownedHash } })), { updated_at: atMs, last_error: null, attempts: 0, failed_at: null });
+}
+
+/** A failed attempt for each of these subscribers (Listmonk refused what we sent for them): the error kept, the
+ *  attempts counted; the next success clears both. */
+export async function recordFailures(knex: Knex, list: ReadonlyArray<{ clientId: number; error: string }>, atMs = Date.now()): Promise<void> {
+	await updateByCase(knex, SYNC_SUBSCRIBERS_TABLE, 'client_id', { last_error: 'TEXT' }, list.map((r) => ({ id: r.clientId, values: { last_error: r.error.slice(0, 2000) } })), { failed_at: atMs });
+	for (let i = 0; i < list.length; i += ID_CHUNK) await knex(SYNC_SUBSCRIBERS_TABLE).whereIn('client_id', list.slice(i, i + ID_CHUNK).map((r) => r.clientId)).increment('attempts', 1);
+}
+
+export interface SyncFailure {
+	client_id: number;
+	name: string | null;
+	email: string | null;
+	error: string;
+	attempts: number;
+	failed_at: string | null;
+	/** Refused for good (an address Listmonk won't take): tried again only when the address changes. */
+	refused: boolean;
+}
+
+/** The subscribers whose last attempt failed, latest first, with their client's name and address. */
+export async function listFailures(knex: Knex, m: Mapping, page: { limit: number; offset: number }): Promise<{ total: number; items: SyncFailure[] }> {
+	const n = syncNames(m);
+	const name = n.name ? sql`c.${n.name}` : sql`NULL`;
+	const items = rows(
+		await run(
+			knex,
+			sql`SELECT x.client_id AS client_id, ${name} AS name, c.${n.email} AS email, x.last_error AS error, x.attempts AS attempts, x.failed_at AS failed_at, x.refused AS refused
+			FROM ${n.syncSubscribers} x LEFT JOIN ${n.clients} c ON c.id = x.client_id
+			WHERE x.last_error IS NOT NULL
+			ORDER BY x.failed_at DESC, x.client_id
+			LIMIT ${page.limit} OFFSET ${page.offset}`,
+		),
+	);
+	return {
+		total: await failureCount(knex),
+		items: items.map((r) => ({
+			client_id: Number(r['client_id']),
+			name: (r['name'] as string | null) ?? null,
+			email: (r['email'] as string | null) ?? null,
+			error: String(r['error']),
+			attempts: Number(r['attempts'] ?? 0),
+			failed_at: r['failed_at'] === null || r['failed_at'] === undefined ? null : new Date(Number(r['failed_at'])).toISOString(),
+			refused: r['refused'] !== null && r['refused'] !== undefined,
+		})),
+	};
+}
+
+export async function failureCount(knex: Knex): Promise<number> {
+	return Number((await knex(SYNC_SUBSCRIBERS_TABLE).whereNotNull('last_error').count({ n: '*' }).first())?.['n'] ?? 0);
 }
 
 /** Rows per CASE update: two bindings per row and column, well under both databases' limits. */
@@ -258,18 +319,21 @@ export interface KnownSubscriber {
 	email: string;
 	ownedHash: string | null;
 	blocklisted: boolean;
+	/** Its last attempt failed (shown in the App until one succeeds). */
+	failing: boolean;
 }
 
 /** The known subscribers among these clients (or all when null). */
 export async function knownSubscribers(knex: Knex, clientIds: readonly number[] | null, afterClientId = 0, limit = ID_CHUNK): Promise<KnownSubscriber[]> {
 	const q = knex(SYNC_SUBSCRIBERS_TABLE).whereNotNull('subscriber_id').andWhere('client_id', '>', afterClientId).orderBy('client_id').limit(limit);
 	if (clientIds) q.whereIn('client_id', clientIds.slice(0, ID_CHUNK));
-	return (await q.select('client_id', 'subscriber_id', 'email', 'owned_hash', 'blocklisted')).map((r) => ({
+	return (await q.select('client_id', 'subscriber_id', 'email', 'owned_hash', 'blocklisted', 'last_error')).map((r) => ({
 		clientId: Number(r.client_id),
 		subscriberId: Number(r.subscriber_id),
 		email: String(r.email),
 		ownedHash: r.owned_hash === null ? null : String(r.owned_hash),
 		blocklisted: truthy(r.blocklisted),
+		failing: r.last_error !== null && r.last_error !== undefined,
 	}));
 }
 
@@ -400,11 +464,6 @@ export async function syncedSegmentStates(knex: Knex): Promise<Array<Record<stri
 		subscribed: count(s['id'], 'active'),
 		opted_out: count(s['id'], 'unsubscribed'),
 	}));
-}
-
-/** Clients whose address Listmonk refused (invalid, or skipped by an import), with the reason. */
-export async function refusedCount(knex: Knex): Promise<number> {
-	return Number((await knex(SYNC_SUBSCRIBERS_TABLE).whereNotNull('refused').count({ n: '*' }).first())?.['n'] ?? 0);
 }
 
 // ── runs ──

@@ -26,6 +26,26 @@ async function createIfMissing(knex: Knex, table: string, build: (t: Knex.Create
 	}
 }
 
+/** Adds columns a later version of a table has to a table made by an earlier one (all or none of them). */
+async function addColumnsIfMissing(knex: Knex, table: string, columns: string[], build: (t: Knex.AlterTableBuilder) => void): Promise<void> {
+	if (await knex.schema.hasColumn(table, columns[0]!)) return;
+	try {
+		await knex.schema.alterTable(table, build);
+	} catch (error) {
+		// another instance added them between our check and our alter
+		if (!(await knex.schema.hasColumn(table, columns[0]!))) throw error;
+	}
+}
+
+/** A subscriber's last failure, for the App's list of failed items: what Listmonk said, how many attempts failed in
+ *  a row, when the last did. Cleared by the next success. */
+const SUBSCRIBER_FAILURE_COLUMNS = (t: Knex.CreateTableBuilder | Knex.AlterTableBuilder) => {
+	t.text('last_error');
+	t.integer('attempts').notNullable().defaultTo(0);
+	t.bigInteger('failed_at');
+	t.index(['failed_at']);
+};
+
 export async function ensureBookkeepingTables(knex: Knex): Promise<void> {
 	await createIfMissing(knex, META_TABLE, (t) => {
 		t.string('key', 64).primary();
@@ -145,7 +165,9 @@ async function ensureSyncTables(knex: Knex): Promise<void> {
 		t.text('refused'); // why Listmonk can't have it (invalid address, import skipped it); cleared when the address changes
 		t.bigInteger('updated_at').notNullable();
 		t.index(['subscriber_id']);
+		SUBSCRIBER_FAILURE_COLUMNS(t);
 	});
+	await addColumnsIfMissing(knex, SYNC_SUBSCRIBERS_TABLE, ['last_error', 'attempts', 'failed_at'], SUBSCRIBER_FAILURE_COLUMNS);
 	// one row per (segment, client) membership Listmonk has: active, or unsubscribed (by the person, by a blocklist,
 	// by consent withdrawn, or by a segment set to unsubscribe leavers) — an unsubscribed row is never made active
 	await createIfMissing(knex, SYNC_MEMBERS_TABLE, (t) => {

@@ -1,8 +1,9 @@
 // What every /segmentation/* route shares: the request with Directus's accountability, the route wrapper's type (what
 // a route needs, then its handler), and the rule for runs "as of" another time.
 import type { NextFunction, Request, Response } from 'express';
+import type { z } from 'zod';
 import type { Accountability, Requirement } from '../access.ts';
-import { AdminOnlyError } from '../errors.ts';
+import { AdminOnlyError, InvalidRequestError } from '../errors.ts';
 
 export type AccountableRequest = Request & { accountability?: Accountability };
 export type Handler = (req: AccountableRequest, res: Response) => Promise<unknown>;
@@ -19,4 +20,11 @@ export function assertAsOfAllowed(accountability: Accountability | null | undefi
 	if (Math.abs(asOfMs - nowMs) > AS_OF_TOLERANCE_MS) {
 		throw new AdminOnlyError({ reason: `run as of ${raw}, more than a day away from now (leave as_of out to run as of now)` });
 	}
+}
+
+/** A request part checked with zod: the data, or a 400 naming each problem (`where`: the part, for a root issue). */
+export function parse<T>(schema: z.ZodType<T>, input: unknown, where: string): T {
+	const result = schema.safeParse(input ?? {});
+	if (!result.success) throw new InvalidRequestError({ errors: result.error.issues.map((i) => `${i.path.join('.') || where}: ${i.message}`) });
+	return result.data;
 }

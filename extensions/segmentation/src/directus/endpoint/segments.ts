@@ -12,7 +12,7 @@ import { InvalidRequestError, InvalidSegmentError, NotFoundSegmentError, Segment
 import { seedSegmentLibrary, seedTagTemplates } from '../install/segment-library.ts';
 import { SegmentsBusyError, type SegmentService } from '../segments/segment-service.ts';
 import { requireMapping } from '../settings.ts';
-import { assertAsOfAllowed, type Route } from './route.ts';
+import { assertAsOfAllowed, parse, type Route } from './route.ts';
 
 const { segments: SEGMENTS, members: MEMBERS, clientTags: CLIENT_TAGS, tags: TAGS } = SEGMENT_NAMES;
 /** A refresh changes the members (entries and exits) and the segments (counts, refresh time). */
@@ -33,12 +33,6 @@ const eventsQuery = z.object({
 const historyQuery = z.object({ from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day, YYYY-MM-DD').optional() });
 const libraryBody = z.object({ tags: z.boolean().default(false) }).strict();
 const ruleCheckBody = z.object({ rule: z.unknown() });
-
-function parse<T>(schema: z.ZodType<T>, input: unknown, where: string): T {
-	const result = schema.safeParse(input ?? {});
-	if (!result.success) throw new InvalidRequestError({ errors: result.error.issues.map((i) => `${i.path.join('.') || where}: ${i.message}`) });
-	return result.data;
-}
 
 export function mountSegmentRoutes(router: Router, ctx: DirectusContext, service: SegmentService, route: Route): void {
 	const segments = () => service;

@@ -8,7 +8,7 @@ import { ListmonkClient } from '../../listmonk/client.ts';
 import { checkListmonk, type ListmonkHealth } from '../../listmonk/health.ts';
 import { ClientPort } from '../../listmonk/sync/client-port.ts';
 import { ListmonkSync, SYNC_LEASE, type SyncTrigger } from '../../listmonk/sync/worker.ts';
-import { dirtyCount, markAllDirty, markDirty, recentSyncRuns, refusedCount, syncedSegmentStates, type SyncCounts } from '../../store/listmonk-sync.ts';
+import { dirtyCount, markAllDirty, markDirty, failureCount, recentSyncRuns, syncedSegmentStates, type SyncCounts } from '../../store/listmonk-sync.ts';
 import type { Leases } from '../../store/lease.ts';
 import type { DirectusContext } from '../context.ts';
 import { clearDataCache } from '../data-cache.ts';
@@ -189,20 +189,21 @@ export class SyncRunner {
 	async status(): Promise<Record<string, unknown>> {
 		if (!this.configured) return { configured: false, message: (this.availability as { reason: string }).reason };
 		const knex = this.ctx.database;
-		const [health, owed, runs, holder, segments, refused] = await Promise.all([
+		const [health, owed, runs, holder, segments, failedItems] = await Promise.all([
 			this.checkHealth().catch((e: Error) => ({ error: e.message })),
 			dirtyCount(knex),
 			recentSyncRuns(knex, 10),
 			this.leases.holderOf(SYNC_LEASE),
 			syncedSegmentStates(knex),
-			refusedCount(knex),
+			failureCount(knex),
 		]);
 		return {
 			configured: true,
 			listmonk: health,
 			listmonk_url: this.client!.url,
 			segments,
-			refused_addresses: refused,
+			// subscribers whose last attempt failed (GET /segmentation/sync/failures lists them)
+			failed_items: failedItems,
 			waiting: { marks: owed.clients, everything: owed.everything },
 			running: holder !== null,
 			backing_off: this.notBefore > Date.now() ? { until: new Date(this.notBefore).toISOString(), failures: this.failures, last_error: this.lastError } : null,

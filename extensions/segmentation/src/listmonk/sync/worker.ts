@@ -11,7 +11,7 @@ import { enqueueClients } from '../../store/change-queue.ts';
 import { LeaseBusyError, type HeldLease, type Leases } from '../../store/lease.ts';
 import {
 	aListOf, pushTo, clearDirty, hasDirty, clientFacts, clientsOfSubscribers, subscribersInSegment, dropMembers, emptyCounts, forgetSubscribers, knownSubscribers, markAllDirty, markBlocklisted, markDirty, markUnsubscribed,
-	membersOfList, pendingAdds, pendingLeaves, purgeUntracked, readDirty, recordMembers, recordSubscribers, recordSyncRun, setOwnedHashes, writeEmailStatus,
+	membersOfList, recordFailures, pendingAdds, pendingLeaves, purgeUntracked, readDirty, recordMembers, recordSubscribers, recordSyncRun, setOwnedHashes, writeEmailStatus,
 	type MemberRow, type PendingAdd, type SyncCounts, type SyncScope,
 } from '../../store/listmonk-sync.ts';
 import { SEGMENT_NAMES } from '../../core/base-names.ts';
@@ -416,6 +416,8 @@ export class ListmonkSync {
 			const known = found.filter((k) => !k.blocklisted);
 			const facts = new Map((await clientFacts(this.knex, m, known.map((k) => k.clientId))).map((f) => [f.id, f]));
 			const writes: AttributeWrite[] = [];
+			// a failed write whose client changed back to what Listmonk has: nothing to write, the failure is over
+			const settled: Array<{ clientId: number; ownedHash: string }> = [];
 			for (const k of known) {
 				const f = facts.get(k.clientId);
 				const email = f ? normaliseEmail(f.email) : null;
@@ -424,11 +426,13 @@ export class ListmonkSync {
 				const attributes = crmAttributes(f);
 				const hash = ownedStateHash(email, name, attributes);
 				if (hash !== k.ownedHash) writes.push({ clientId: k.clientId, subscriberId: k.subscriberId, email, name, attribs: { [ATTRIBUTES_KEY]: attributes }, hash });
+				else if (k.failing) settled.push({ clientId: k.clientId, ownedHash: hash });
 			}
 			const now = writes.slice(0, Math.max(0, budget));
 			budget -= now.length;
 			// many at once: through the import (a few reads + one import per list instead of one request each)
 			const bulk = now.length >= BULK_ATTRIBUTES_FROM ? await this.writeAttributesInBulk(now, known) : { written: [], rest: now };
+			const refused: Array<{ clientId: number; error: string }> = [];
 			const done = await Promise.all(
 				bulk.rest.map(async (w) => {
 					try {
@@ -442,7 +446,7 @@ export class ListmonkSync {
 						if (error instanceof ListmonkError && (error.kind === 'bad_request' || error.kind === 'server')) {
 							// one subscriber Listmonk won't take (an address another subscriber has): the others go on
 							counts.errors++;
-							this.log.warn(`[segmentation] Listmonk refused the attributes of client ${w.clientId}: ${error.message}`);
+							refused.push({ clientId: w.clientId, error: `Listmonk refused its name, address or attributes: ${error.message}` });
 							return null;
 						}
 						throw error;
@@ -450,7 +454,12 @@ export class ListmonkSync {
 				}),
 			);
 			const written = [...bulk.written, ...done.filter((d): d is { clientId: number; ownedHash: string } => d !== null)];
-			await setOwnedHashes(this.knex, written);
+			await setOwnedHashes(this.knex, [...written, ...settled]);
+			if (refused.length) {
+				// shown in the App (failed items) and tried again at the client's next change
+				await recordFailures(this.knex, refused);
+				this.log.warn(`[segmentation] Listmonk refused the attributes of ${refused.length} subscriber(s), e.g. client ${refused[0]!.clientId}: ${refused[0]!.error}`);
+			}
 			counts.attributes_updated += written.length;
 			if (budget <= 0 && (writes.length > now.length || !pages || page + 1 < pages.length)) {
 				// the rest next cycle (each write is a request): the clients are marked again
