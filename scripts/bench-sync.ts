@@ -129,6 +129,15 @@ try {
 		const n = await naive();
 		const scale = members / naiveSample;
 		rows.push({ step: `naive: first sync, per client create + add (${naiveSample.toLocaleString('en')} timed, ×${scale.toFixed(0)})`, requests: Math.round(n.requests * scale), seconds: n.seconds * scale, note: 'extrapolated' });
+
+		// the naive way for attributes: one PATCH per changed client (what the sync does below 100 at once)
+		const sample = changed.slice(0, Math.min(naiveSample, changed.length));
+		const known = await knex('segmentation_listmonk_subscribers').whereIn('client_id', sample).select('client_id', 'subscriber_id', 'email');
+		const patchesBefore = requests;
+		const patchStarted = performance.now();
+		for (const k of known) await port.updateSubscriber(Number(k.subscriber_id), { email: String(k.email).toLowerCase(), name: `Naive ${k.client_id}`, attribs: { crm: { client_id: Number(k.client_id), rfm_segment: 'Bench changed again' } } });
+		const patchScale = changed.length / Math.max(1, known.length);
+		rows.push({ step: `naive: attributes, one PATCH per client (${known.length.toLocaleString('en')} timed, ×${patchScale.toFixed(0)})`, requests: Math.round((requests - patchesBefore) * patchScale), seconds: ((performance.now() - patchStarted) / 1000) * patchScale, note: 'extrapolated' });
 	} finally {
 		await knex.destroy();
 	}
@@ -138,9 +147,12 @@ try {
 }
 
 const first = rows[0]!;
-const naiveRow = rows.at(-1)!;
+const attributesRow = rows[3]!;
+const naiveRow = rows.at(-2)!;
+const naiveAttributes = rows.at(-1)!;
 console.log(`\nListmonk sync, ${clients.toLocaleString('en')} clients (SQLite), against ${given ? given.url : 'the Listmonk test double'}\n`);
 console.log('| step | requests | seconds | note |');
 console.log('|---|---:|---:|---|');
 for (const r of rows) console.log(`| ${r.step} | ${r.requests.toLocaleString('en')} | ${r.seconds.toFixed(1)} | ${r.note} |`);
 console.log(`\nFirst sync vs naive: ${(naiveRow.requests / Math.max(1, first.requests)).toFixed(0)}× fewer requests, ${(naiveRow.seconds / first.seconds).toFixed(1)}× faster.`);
+console.log(`Attributes vs naive: ${(naiveAttributes.requests / Math.max(1, attributesRow.requests)).toFixed(0)}× fewer requests, ${(naiveAttributes.seconds / attributesRow.seconds).toFixed(1)}× faster.`);

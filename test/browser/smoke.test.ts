@@ -80,7 +80,15 @@ describe.skipIf(!haveChromium)('App smoke test (Chromium)', () => {
 		const res = await d.http('POST', '/items/segments', { name: 'Consenting buyers', kind: 'dynamic', is_active: true, rule: { rfm_frequency: { _gte: 1 } }, listmonk_sync: true });
 		expect(res.status, JSON.stringify(res.body)).toBe(200);
 		await expect.poll(async () => (await d.knex('segments').where({ id: res.body.data.id }).first('listmonk_synced_at'))?.listmonk_synced_at ?? null, { timeout: 120_000 }).not.toBeNull();
+		// a buyer whose address Listmonk would refuse: listed under "Failed items" with why, linked to the client
+		const bad = (await d.http('POST', '/items/clients', { name: 'Unreachable Buyer', email: 'no-at-sign', email_consent: true })).body.data.id as number;
+		expect((await d.http('POST', '/items/deals', { client: bad, status: 'won', amount: 99, closed_at: new Date().toISOString() })).status).toBe(200);
+		await expect.poll(async () => ((await d.http('GET', '/segmentation/sync/failures')).body.data as Array<{ client_id: number }>).some((f) => f.client_id === bad), { timeout: 120_000 }).toBe(true);
 		await page.goto(`${d.url}/admin/segmentation`);
+		const failed = page.locator('table.failures tr', { hasText: 'Unreachable Buyer' });
+		await failed.waitFor({ timeout: 60_000 });
+		expect(await failed.innerText()).toContain('not an address Listmonk accepts');
+		expect(await failed.locator(`a[href$="/content/clients/${bad}"]`).count()).toBe(1);
 		const row = page.locator('table.segments tr', { hasText: 'Consenting buyers' }).filter({ has: page.locator('a[href*="/admin/subscribers/lists/"]') });
 		await row.waitFor({ timeout: 60_000 });
 		await page.getByRole('button', { name: 'Sync now' }).click();
