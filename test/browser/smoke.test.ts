@@ -89,6 +89,8 @@ describe.skipIf(!haveChromium)('App smoke test (Chromium)', () => {
 		await failed.waitFor({ timeout: 60_000 });
 		expect(await failed.innerText()).toContain('not an address Listmonk accepts');
 		expect(await failed.locator(`a[href$="/content/clients/${bad}"]`).count()).toBe(1);
+		await failed.scrollIntoViewIfNeeded();
+		await page.screenshot({ path: join(SHOTS, 'listmonk-failed-items.png') });
 		const row = page.locator('table.segments tr', { hasText: 'Consenting buyers' }).filter({ has: page.locator('a[href*="/admin/subscribers/lists/"]') });
 		await row.waitFor({ timeout: 60_000 });
 		await page.getByRole('button', { name: 'Sync now' }).click();
