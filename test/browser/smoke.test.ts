@@ -106,6 +106,7 @@ describe.skipIf(!haveChromium)('App smoke test (Chromium)', () => {
 		await page.goto(`${d.url}/admin/content/segments/${res.body.data.id}`);
 		await page.getByText('Sync to Listmonk').first().waitFor({ timeout: 60_000 });
 		await page.getByText('Sync to Listmonk').first().scrollIntoViewIfNeeded();
+		await page.locator(`a[href="${lm.url}/admin/subscribers/lists/${listId}"]`, { hasText: 'Open in Listmonk' }).waitFor({ timeout: 30_000 });
 		await page.screenshot({ path: join(SHOTS, 'segment-listmonk-fields.png'), fullPage: true });
 	});
 

@@ -63,6 +63,10 @@ describe('Listmonk sync', () => {
 		const made = lm.lists().find((l) => l.id === list)!;
 		expect(made).toMatchObject({ name: 'Buyers', type: 'private', optin: 'single' });
 		expect(made.tags).toEqual(expect.arrayContaining(['directus-segmentation', `directus-segment-${segment}`]));
+		// "Open in Listmonk" on the segment form
+		await expect.poll(async () => (await d.http('GET', `/items/segments/${segment}?fields=listmonk_list_url`)).body.data.listmonk_list_url, { timeout: 30_000 }).toBe(`${lm.url}/admin/subscribers/lists/${list}`);
+		expect((await d.http('PATCH', `/items/segments/${segment}`, { listmonk_list_url: 'https://evil.example' })).status).toBe(200);
+		expect((await d.knex('segments').where({ id: segment }).first('listmonk_list_url')).listmonk_list_url).toBe(`${lm.url}/admin/subscribers/lists/${list}`);
 
 		const wanted = await desiredEmails(segment);
 		expect(wanted).toHaveLength(7); // the client without consent stays out

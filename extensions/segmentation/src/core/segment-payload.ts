@@ -21,7 +21,7 @@ const segmentPayloadSchema = z
 	.partial();
 
 /** Fields computed by the extension: a save can't set them (they are dropped from the payload). */
-export const COMPUTED_SEGMENT_FIELDS = ['member_count', 'computed_at', 'refresh_requested_at', 'refresh_error', 'listmonk_synced_at', 'listmonk_sync_error'] as const;
+export const COMPUTED_SEGMENT_FIELDS = ['member_count', 'computed_at', 'refresh_requested_at', 'refresh_error', 'listmonk_synced_at', 'listmonk_sync_error', 'listmonk_list_url'] as const;
 
 export function checkSegmentPayload(payload: Record<string, unknown>, saved: Record<string, unknown> | null): string[] {
 	const known = Object.fromEntries(Object.entries(payload).filter(([key]) => key in segmentPayloadSchema.shape));

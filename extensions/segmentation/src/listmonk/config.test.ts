@@ -2,7 +2,7 @@
 // config whose token no serialisation shows.
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { ListmonkConfigError, readListmonkConfig } from './config.ts';
+import { listAdminUrl, ListmonkConfigError, publicListmonkUrl, readListmonkConfig } from './config.ts';
 
 const TOKEN = 'tok-3f9a1c7e5b2d4f6a8c0e';
 const full = { LISTMONK_URL: 'http://listmonk.local:9000', LISTMONK_API_USER: 'sync', LISTMONK_API_TOKEN: TOKEN };
@@ -50,5 +50,13 @@ describe('readListmonkConfig', () => {
 		expect(inspect(config)).not.toContain(TOKEN);
 		expect(Object.keys(config)).toEqual(['url', 'user']);
 		expect(JSON.stringify({ ...config })).not.toContain(TOKEN);
+	});
+
+	it('links to a list under the address browsers use: LISTMONK_PUBLIC_URL when it is a web address, else the API one', () => {
+		const config = readListmonkConfig(full)!;
+		expect(publicListmonkUrl({ ...full, LISTMONK_PUBLIC_URL: 'https://lists.example.com/' }, config)).toBe('https://lists.example.com');
+		expect(publicListmonkUrl({ ...full, LISTMONK_PUBLIC_URL: 'javascript:alert(1)' }, config)).toBe(config.url);
+		expect(publicListmonkUrl(full, config)).toBe(config.url);
+		expect(listAdminUrl('https://lists.example.com/', 12)).toBe('https://lists.example.com/admin/subscribers/lists/12');
 	});
 });

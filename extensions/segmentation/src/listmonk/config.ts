@@ -54,3 +54,15 @@ export function listmonkConfig(url: string, user: string, token: string): Listmo
 	Object.defineProperty(config, 'token', { value: token, enumerable: false, writable: false });
 	return config as ListmonkConfig;
 }
+
+/** A list's page in Listmonk's admin, under the address people's browsers use (LISTMONK_PUBLIC_URL when the server
+ *  reaches Listmonk under another, e.g. http://listmonk:9000 inside compose). */
+export function listAdminUrl(publicRoot: string, listId: number): string {
+	return `${publicRoot.replace(/\/+$/, '')}/admin/subscribers/lists/${listId}`;
+}
+
+/** The address people's browsers use for Listmonk: LISTMONK_PUBLIC_URL when it is a web address, else the API's. */
+export function publicListmonkUrl(env: Readonly<Record<string, string | undefined>>, config: ListmonkConfig): string {
+	const given = env['LISTMONK_PUBLIC_URL']?.trim() ?? '';
+	return /^https?:\/\/[^\s]+$/i.test(given) ? given.replace(/\/+$/, '') : config.url;
+}

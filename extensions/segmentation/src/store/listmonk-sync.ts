@@ -444,7 +444,7 @@ export async function syncedSegmentStates(knex: Knex): Promise<Array<Record<stri
 	const segments: Array<Record<string, unknown>> = await knex(SEGMENT_NAMES.segments)
 		.where({ listmonk_sync: true })
 		.orderBy('name')
-		.select('id', 'name', 'member_count', 'listmonk_list_id', 'listmonk_synced_at', 'listmonk_sync_error', 'listmonk_on_leave');
+		.select('id', 'name', 'member_count', 'listmonk_list_id', 'listmonk_list_url', 'listmonk_synced_at', 'listmonk_sync_error', 'listmonk_on_leave');
 	if (!segments.length) return [];
 	const counts: Array<Record<string, unknown>> = await knex(SYNC_MEMBERS_TABLE)
 		.whereIn('segment_id', segments.map((s) => Number(s['id'])))
@@ -458,6 +458,7 @@ export async function syncedSegmentStates(knex: Knex): Promise<Array<Record<stri
 		name: String(s['name']),
 		members: Number(s['member_count'] ?? 0),
 		list_id: s['listmonk_list_id'] === null ? null : Number(s['listmonk_list_id']),
+		list_url: (s['listmonk_list_url'] as string | null) ?? null,
 		on_leave: s['listmonk_on_leave'],
 		synced_at: iso(s['listmonk_synced_at']),
 		error: s['listmonk_sync_error'] ?? null,

@@ -27,11 +27,13 @@ export interface RelationSpec {
 	on_delete: 'SET NULL' | 'CASCADE';
 }
 
-const t = (en: string, ru: string): Translations => [
+/** A field's or collection's label in English and Russian. */
+export const t = (en: string, ru: string): Translations => [
 	{ language: 'en-US', translation: en },
 	{ language: 'ru-RU', translation: ru },
 ];
-const tc = (en: [string, string], ru: [string, string]): Translations => [
+/** A collection's label with its singular and plural, in English and Russian. */
+export const tc = (en: [string, string], ru: [string, string]): Translations => [
 	{ language: 'en-US', translation: en[1], singular: en[0], plural: en[1] },
 	{ language: 'ru-RU', translation: ru[1], singular: ru[0], plural: ru[1] },
 ];

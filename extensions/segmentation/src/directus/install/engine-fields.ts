@@ -1,12 +1,7 @@
 // Schema version 2: the behaviour engine's fields on the mapped client collection (read-only, grouped on the client
 // card, each with a note a marketer understands) and its settings on the settings singleton.
 import { DEFAULT_ENGINE_SETTINGS } from '../../core/engine-settings.ts';
-import type { FieldSpec } from './blueprint.ts';
-
-const t = (en: string, ru: string) => [
-	{ language: 'en-US', translation: en },
-	{ language: 'ru-RU', translation: ru },
-];
+import { t, type FieldSpec } from './blueprint.ts';
 
 export const BEHAVIOUR_GROUP = 'behaviour';
 

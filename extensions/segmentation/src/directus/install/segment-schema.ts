@@ -3,16 +3,8 @@
 // Events and size snapshots are plain tables (store/tables.ts): they don't count against the Core tier.
 import { FOLDER_COLLECTION, SEGMENT_NAMES } from '../../core/base-names.ts';
 import type { Mapping } from '../../core/mapping.ts';
-import type { CollectionSpec, FieldSpec, RelationSpec } from './blueprint.ts';
+import { t, tc, type CollectionSpec, type FieldSpec, type RelationSpec } from './blueprint.ts';
 
-const t = (en: string, ru: string) => [
-	{ language: 'en-US', translation: en },
-	{ language: 'ru-RU', translation: ru },
-];
-const tc = (en: [string, string], ru: [string, string]) => [
-	{ language: 'en-US', translation: en[1], singular: en[0], plural: en[1] },
-	{ language: 'ru-RU', translation: ru[1], singular: ru[0], plural: ru[1] },
-];
 const id = (): FieldSpec => ({ field: 'id', type: 'integer', meta: { hidden: true, readonly: true, interface: 'input' }, schema: { is_primary_key: true, has_auto_increment: true } });
 const fk = (field: string, en: string, ru: string, template: string, meta: Record<string, unknown> = {}, schema: Record<string, unknown> = {}): FieldSpec => ({
 	field,

@@ -3,7 +3,7 @@
 // start-up (everything looked at once). A failing Listmonk makes it wait longer and longer between tries (up to five
 // minutes); the marks wait in the database meanwhile, so nothing is lost. Without LISTMONK_* it stays idle and says
 // "Listmonk not configured".
-import { readListmonkConfig, type ListmonkConfig } from '../../listmonk/config.ts';
+import { listAdminUrl, publicListmonkUrl, readListmonkConfig, type ListmonkConfig } from '../../listmonk/config.ts';
 import { ListmonkClient } from '../../listmonk/client.ts';
 import { checkListmonk, type ListmonkHealth } from '../../listmonk/health.ts';
 import { ClientPort } from '../../listmonk/sync/client-port.ts';
@@ -39,6 +39,8 @@ export class SyncRunner {
 	private notBefore = 0;
 	private lastError: string | null = null;
 	private health: { at: number; value: ListmonkHealth } | null = null;
+	/** Listmonk's address for people's browsers (links in the App). */
+	private publicUrl = '';
 
 	constructor(ctx: DirectusContext, leases: Leases, mapping: MappingCache, instance: string) {
 		this.ctx = ctx;
@@ -59,6 +61,7 @@ export class SyncRunner {
 			return;
 		}
 		this.availability = { configured: true };
+		this.publicUrl = publicListmonkUrl(envStrings(ctx.env), config);
 		this.client = new ListmonkClient(config, {
 			onEvent: (event) => {
 				if (event.type === 'request') this.requests++;
@@ -71,7 +74,7 @@ export class SyncRunner {
 			mapping: () => mapping.current(),
 			log: { info: (m) => ctx.logger.info(m), warn: (m) => ctx.logger.warn(m), error: (m) => ctx.logger.error(m) },
 			instance,
-			options: { pullIntervalMs },
+			options: { pullIntervalMs, listUrl: (listId) => listAdminUrl(this.publicUrl, listId) },
 		});
 	}
 
@@ -200,7 +203,7 @@ export class SyncRunner {
 		return {
 			configured: true,
 			listmonk: health,
-			listmonk_url: this.client!.url,
+			listmonk_url: this.publicUrl,
 			segments,
 			// subscribers whose last attempt failed (GET /segmentation/sync/failures lists them)
 			failed_items: failedItems,
@@ -214,7 +217,7 @@ export class SyncRunner {
 
 function envStrings(env: Record<string, unknown>): Record<string, string | undefined> {
 	const out: Record<string, string | undefined> = {};
-	for (const key of ['LISTMONK_URL', 'LISTMONK_API_USER', 'LISTMONK_API_TOKEN']) {
+	for (const key of ['LISTMONK_URL', 'LISTMONK_API_USER', 'LISTMONK_API_TOKEN', 'LISTMONK_PUBLIC_URL']) {
 		const value = env[key];
 		out[key] = value === undefined || value === null ? undefined : String(value);
 	}

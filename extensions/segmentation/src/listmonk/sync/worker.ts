@@ -34,6 +34,8 @@ export interface SyncOptions {
 	attributeWritesPerCycle?: number;
 	/** How often opt-outs are pulled back from Listmonk. */
 	pullIntervalMs?: number;
+	/** A list's page in Listmonk's admin (the segment form's "Open in Listmonk"); null: none is written. */
+	listUrl?: ((listId: number) => string) | null;
 }
 
 export interface SyncLogger {
@@ -49,6 +51,8 @@ interface SyncedSegment {
 	listId: number | null;
 	keepManual: boolean;
 	error: string | null;
+	/** The list's page in Listmonk as last written on the segment. */
+	listUrl: string | null;
 }
 
 export type SyncTrigger = 'change' | 'poll' | 'reconcile' | 'endpoint' | 'startup';
@@ -85,7 +89,7 @@ export class ListmonkSync {
 		this.mapping = args.mapping;
 		this.log = args.log;
 		this.instance = args.instance;
-		this.opts = { roundSize: 100_000, membershipChunk: 5000, attributeWritesPerCycle: 2000, pullIntervalMs: 60_000, ...args.options };
+		this.opts = { roundSize: 100_000, membershipChunk: 5000, attributeWritesPerCycle: 2000, pullIntervalMs: 60_000, listUrl: null, ...args.options };
 	}
 
 	/**
@@ -164,7 +168,7 @@ export class ListmonkSync {
 	// ── lists ──
 
 	private async syncedSegments(): Promise<SyncedSegment[]> {
-		const rows = await this.knex(SEGMENT_NAMES.segments).where({ listmonk_sync: true }).orderBy('id').select('id', 'name', 'description', 'listmonk_list_id', 'listmonk_keep_manual', 'listmonk_sync_error');
+		const rows = await this.knex(SEGMENT_NAMES.segments).where({ listmonk_sync: true }).orderBy('id').select('id', 'name', 'description', 'listmonk_list_id', 'listmonk_keep_manual', 'listmonk_sync_error', 'listmonk_list_url');
 		return rows.map((r) => ({
 			id: Number(r.id),
 			name: String(r.name),
@@ -172,6 +176,7 @@ export class ListmonkSync {
 			listId: r.listmonk_list_id === null || r.listmonk_list_id === undefined ? null : Number(r.listmonk_list_id),
 			keepManual: r.listmonk_keep_manual !== false && r.listmonk_keep_manual !== 0,
 			error: r.listmonk_sync_error ?? null,
+			listUrl: r.listmonk_list_url ?? null,
 		}));
 	}
 
@@ -205,8 +210,11 @@ export class ListmonkSync {
 		for (const segment of segments) {
 			if (segment.listId === null) continue;
 			if (!checked.has(segment.listId)) checked.set(segment.listId, await this.listExists(segment.listId));
-			if (checked.get(segment.listId)) usable.add(segment.id);
-			else await this.segmentFailed([segment.id], `Listmonk has no list ${segment.listId} (or the API user may not see it): pick an existing list id, or empty the field to make a new list`);
+			if (checked.get(segment.listId)) {
+				usable.add(segment.id);
+				const url = this.opts.listUrl?.(segment.listId) ?? null;
+				if (url !== null && url !== segment.listUrl) await this.knex(SEGMENT_NAMES.segments).where({ id: segment.id }).update({ listmonk_list_url: url });
+			} else await this.segmentFailed([segment.id], `Listmonk has no list ${segment.listId} (or the API user may not see it): pick an existing list id, or empty the field to make a new list`);
 		}
 		return usable;
 	}

@@ -4,14 +4,9 @@
 // why a refresh failed or was paused (a rule too costly, a column gone); saving the segment again retries it.
 // Registers no collection.
 import { SEGMENT_NAMES } from '../../../core/base-names.ts';
-import type { FieldSpec } from '../blueprint.ts';
+import { t, type FieldSpec } from '../blueprint.ts';
 import { createField } from '../schema-steps.ts';
 import type { Migration } from './migration.ts';
-
-const t = (en: string, ru: string) => [
-	{ language: 'en-US', translation: en },
-	{ language: 'ru-RU', translation: ru },
-];
 
 export const REFRESH_STATE_FIELDS: FieldSpec[] = [
 	{

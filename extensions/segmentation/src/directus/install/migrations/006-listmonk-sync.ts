@@ -3,14 +3,9 @@
 // outcome. On the client card: the subscriber's id and email status as Listmonk reports them (read-only; the CRM
 // can filter on them). The sync's own state lives in plain tables (store/tables.ts). Registers no collection.
 import { SEGMENT_NAMES } from '../../../core/base-names.ts';
-import type { FieldSpec } from '../blueprint.ts';
+import { t, type FieldSpec } from '../blueprint.ts';
 import { createField } from '../schema-steps.ts';
 import type { Migration } from './migration.ts';
-
-const t = (en: string, ru: string) => [
-	{ language: 'en-US', translation: en },
-	{ language: 'ru-RU', translation: ru },
-];
 
 export const LEAVE_ACTION_CHOICES = [
 	{ value: 'remove', en: 'Remove from the list', ru: 'Удалить из списка' },

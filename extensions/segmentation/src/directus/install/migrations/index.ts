@@ -6,8 +6,9 @@ import { tagsAndSegmentsMigration } from './003-tags-and-segments.ts';
 import { maxDealAmountMigration } from './004-max-deal-amount.ts';
 import { segmentRefreshStateMigration } from './005-segment-refresh-state.ts';
 import { listmonkSyncMigration } from './006-listmonk-sync.ts';
+import { listmonkListLinkMigration } from './007-listmonk-list-link.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
 
-export const MIGRATIONS: readonly Migration[] = [baseMigration, engineFieldsMigration, tagsAndSegmentsMigration, maxDealAmountMigration, segmentRefreshStateMigration, listmonkSyncMigration];
+export const MIGRATIONS: readonly Migration[] = [baseMigration, engineFieldsMigration, tagsAndSegmentsMigration, maxDealAmountMigration, segmentRefreshStateMigration, listmonkSyncMigration, listmonkListLinkMigration];
