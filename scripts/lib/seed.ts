@@ -1,8 +1,9 @@
 // Demo data into the mapped base: generated in batches by the pure core, written set-based by the store.
 import type { Knex } from 'knex';
-import { generateCatalog, generateClients } from '../../extensions/segmentation/src/core/demo-data.ts';
+import { DEMO_SHARED_CODES, generateCatalog, generateClients } from '../../extensions/segmentation/src/core/demo-data.ts';
 import { BaseWriter } from '../../extensions/segmentation/src/store/base-writer.ts';
 import { maxId } from '../../extensions/segmentation/src/store/bulk-insert.ts';
+import { ensureSharedCodes } from '../../extensions/segmentation/src/store/promo-codes.ts';
 import { readMappingFromDatabase } from '../../extensions/segmentation/src/store/live-schema.ts';
 import { Progress } from './progress.ts';
 
@@ -55,6 +56,8 @@ export async function seedDemo(knex: Knex, opts: SeedOptions): Promise<SeedResul
 		progress?.update(to, `${deals.toLocaleString('en')} deals`);
 	}
 	await writer.syncSequences();
+	// the campaign codes demo deals carry exist, so the full pass redeems them (instead of flagging them unknown)
+	await ensureSharedCodes(knex, DEMO_SHARED_CODES, 'demo data');
 	const seconds = (Date.now() - started) / 1000;
 	progress?.done(`${opts.clients.toLocaleString('en')} clients, ${deals.toLocaleString('en')} deals, ${items.toLocaleString('en')} items (${Math.round((opts.clients + deals + items) / seconds).toLocaleString('en')} rows/s)`);
 	return { clients: opts.clients, deals, items, seconds };

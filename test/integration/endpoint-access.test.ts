@@ -14,6 +14,7 @@ const PRINCIPALS: Principal[] = ['anonymous', 'no policy', 'settings reader', 's
 interface Endpoint {
 	method: 'GET' | 'POST';
 	path: (segment: number) => string;
+	/** A body, or one made from the segment's id. */
 	body?: unknown;
 	/** Who gets a 2xx; everyone else gets 403. */
 	allowed: Principal[];
@@ -37,6 +38,10 @@ const ENDPOINTS: Endpoint[] = [
 	{ method: 'GET', path: () => '/segmentation/sync/status', allowed: ['segment viewer', 'marketer', 'admin'] },
 	{ method: 'POST', path: () => '/segmentation/sync', body: {}, allowed: EVERYONE_WITH_ACCESS },
 	{ method: 'POST', path: (id) => `/segmentation/segments/${id}/sync`, body: {}, allowed: EVERYONE_WITH_ACCESS },
+	// failed items name clients: read on the client collection too
+	{ method: 'GET', path: () => '/segmentation/sync/failures', allowed: EVERYONE_WITH_ACCESS },
+	// issuing codes creates promo codes for the segment's members
+	{ method: 'POST', path: () => '/segmentation/promo-codes/issue', body: (id: number) => ({ segment_id: id, discount_value: 10, valid_days: 7 }), allowed: EVERYONE_WITH_ACCESS },
 	// the mapping is schema: only admins change it, so only they probe it
 	{ method: 'POST', path: () => '/segmentation/mapping/check', body: { deal_status_won: 'won' }, allowed: ['admin'] },
 ];
@@ -98,7 +103,7 @@ describe('endpoint access', () => {
 		const label = `${endpoint.method} ${endpoint.path(0).replace('/0/', '/:id/')}`;
 		it(`${label}: ${endpoint.allowed.join(', ')}; 403 for everyone else`, async () => {
 			for (const who of PRINCIPALS) {
-				const res = await call(who, endpoint.method, endpoint.path(segment), endpoint.body);
+				const res = await call(who, endpoint.method, endpoint.path(segment), typeof endpoint.body === 'function' ? (endpoint.body as (id: number) => unknown)(segment) : endpoint.body);
 				if (endpoint.allowed.includes(who)) {
 					expect(res.status, `${label} as ${who}: ${JSON.stringify(res.body)}`).toBe(200);
 					continue;
@@ -124,10 +129,13 @@ describe('endpoint access', () => {
 		const template = await d.knex('segments').whereNotNull('template_key').orderBy('id', 'desc').first('id');
 		await d.knex('segments').where({ id: template.id }).delete();
 		const segments = Number((await d.knex('segments').count({ n: '*' }))[0]!.n);
+		const codes = Number((await d.knex('promo_codes').count({ n: '*' }))[0]!.n);
 		for (const who of ['no policy', 'settings reader', 'segment viewer'] as const) {
 			expect((await call(who, 'POST', '/segmentation/recompute', { as_of: '1990-01-01' })).status).toBe(403);
 			expect((await call(who, 'POST', '/segmentation/segments/library', {})).status).toBe(403);
+			expect((await call(who, 'POST', '/segmentation/promo-codes/issue', { segment_id: segment, discount_value: 50 })).status).toBe(403);
 		}
+		expect(Number((await d.knex('promo_codes').count({ n: '*' }))[0]!.n)).toBe(codes);
 		expect(Number((await d.knex('segmentation_runs').count({ n: '*' }))[0]!.n)).toBe(runs);
 		expect(Number((await d.knex('segments').count({ n: '*' }))[0]!.n)).toBe(segments);
 		// a Marketer may re-create the missing template

@@ -219,6 +219,8 @@ describe('Listmonk sync', () => {
 		expect(third.status).toBe(200);
 		await expect.poll(async () => (await d.knex('segments').where({ id: third.body.data.id }).first('listmonk_list_id'))?.listmonk_list_id ?? null, { timeout: 60_000 }).not.toBeNull();
 		const list3 = Number((await d.knex('segments').where({ id: third.body.data.id }).first('listmonk_list_id')).listmonk_list_id);
+		// the new segment's members come with its first refresh, which may land after its list was made
+		await expect.poll(() => desiredEmails(third.body.data.id), { timeout: 60_000 }).toContain('buyer.6@example.com');
 		const wanted = (await desiredEmails(third.body.data.id)).filter((e) => e !== 'buyer.2@example.com'); // blocklisted
 		await expect.poll(() => listEmails(list3), { timeout: 60_000 }).toEqual(wanted);
 		expect(wanted).toContain('buyer.6@example.com');

@@ -40,6 +40,13 @@ export function baseNames(m: Mapping): BaseNames {
 }
 
 /** Collections the tags-and-segments schema (v3) registers; fixed names, created only where missing. */
+/** Promo codes: the registered collection, and the fields on the mapped deal collection. */
+export const PROMO_NAMES = {
+	codes: 'promo_codes',
+	dealCode: 'promo_code',
+	dealCodeStatus: 'promo_code_status',
+} as const;
+
 export const SEGMENT_NAMES = {
 	tags: 'tags',
 	clientTags: 'client_tags',

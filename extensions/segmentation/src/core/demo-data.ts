@@ -58,7 +58,15 @@ const LAST_NAMES = [
 	'Ivanova', 'Petrov', 'Smirnova', 'Kuznetsov', 'Popova', 'Sokolov', 'Lebedeva', 'Novikov', 'Morozova', 'Volkov',
 	'Smith', 'Jones', 'Taylor', 'Brown', 'Wilson', 'Evans', 'Thomas', 'Roberts', 'Walker', 'Wright',
 ];
-const PROMO_CODES = ['WELCOME10', 'SPRING15', 'SUMMER20', 'BLACKFRIDAY', 'LOYAL5'];
+/** The shared campaign codes demo deals carry (the seed also creates them as promo codes, so they redeem). */
+export const DEMO_SHARED_CODES = [
+	{ code: 'WELCOME10', percent: 10 },
+	{ code: 'SPRING15', percent: 15 },
+	{ code: 'SUMMER20', percent: 20 },
+	{ code: 'BLACKFRIDAY', percent: 25 },
+	{ code: 'LOYAL5', percent: 5 },
+] as const;
+const PROMO_CODES = DEMO_SHARED_CODES.map((c) => c.code);
 const NOTES = ['Asked for delivery on a weekend', 'Wants an invoice for a company', 'Called twice before deciding', 'Compared with a competitor'];
 const LEAD_WEIGHTS: Array<readonly [string, number]> = [
 	['website_form', 34], ['telegram_bot', 14], ['vk_group', 12], ['phone', 14], ['referral', 10], ['marketplace', 12], ['other', 4],

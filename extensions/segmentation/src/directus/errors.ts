@@ -62,6 +62,8 @@ export const InvalidRequestError = createError<{ errors: string[] }>('INVALID_PA
 
 export const InvalidSegmentError = createError<{ errors: string[] }>('INVALID_PAYLOAD', (ext) => `Invalid segment: ${ext.errors.join('; ')}`, 400);
 
+export const InvalidPromoCodeError = createError<{ errors: string[] }>('INVALID_PAYLOAD', (ext) => `Invalid promo code: ${ext.errors.join('; ')}`, 400);
+
 export const SegmentsBusyHttpError = createError('SEGMENTATION_BUSY', 'A segment refresh is already running on this cluster; try again when it has finished.', 409);
 
 export const NotFoundSegmentError = createError<{ id: string }>('ROUTE_NOT_FOUND', (ext) => `Segment ${ext.id} does not exist.`, 404);

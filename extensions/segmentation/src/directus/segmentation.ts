@@ -12,6 +12,8 @@ import { Scheduler } from './jobs/scheduler.ts';
 import { MappingCache } from './mapping-cache.ts';
 import { ChangePipeline } from './pipeline/change-pipeline.ts';
 import { autoTagsStep } from './pipeline/steps/auto-tags.ts';
+import { promoCodesStep } from './pipeline/steps/promo-codes.ts';
+import { PromoService } from './promo/promo-service.ts';
 import { requalifyStep } from './pipeline/steps/requalify.ts';
 import { rescoreStep } from './pipeline/steps/rescore.ts';
 import { FullPass } from './scoring/full-pass.ts';
@@ -37,6 +39,7 @@ export class Segmentation {
 	readonly pipeline: ChangePipeline;
 	readonly scheduler: Scheduler;
 	readonly sync: SyncRunner;
+	readonly promo: PromoService;
 	readonly installStatus: InstallStatus = { report: null, error: null };
 
 	readonly ctx: DirectusContext;
@@ -47,6 +50,7 @@ export class Segmentation {
 		this.mapping = new MappingCache(ctx.database);
 		this.scoring = new Scoring(ctx, this.leases);
 		this.sync = new SyncRunner(ctx, this.leases, this.mapping, this.instance);
+		this.promo = new PromoService(ctx, this.mapping);
 		// memberships refreshed outside the change pipeline (a full pass, a saved rule, a static fill): the sync
 		// looks at every synced segment
 		this.segments = new SegmentService(ctx, this.leases, async (full) => {
@@ -55,7 +59,7 @@ export class Segmentation {
 			this.sync.wake('change');
 		});
 		this.fullPass = new FullPass(ctx, this.scoring, this.segments);
-		this.pipeline = new ChangePipeline(ctx, this.scoring, this.fullPass, this.segments, [rescoreStep, autoTagsStep(this.segments), requalifyStep(this.segments), listmonkStep(this.sync)]);
+		this.pipeline = new ChangePipeline(ctx, this.scoring, this.fullPass, this.segments, [rescoreStep, promoCodesStep, autoTagsStep(this.segments), requalifyStep(this.segments), listmonkStep(this.sync)]);
 		this.scheduler = new Scheduler(ctx, this.leases, [dailyJob(ctx, this.fullPass, this.instance)]);
 	}
 

@@ -10,6 +10,7 @@ import { clientFactsQuery, pendingAddsQuery, pendingLeavesQuery, purgeUntrackedQ
 import { ident, ints, join, run, sql } from './queries/sql.ts';
 import { idList, rows } from './restriction.ts';
 import { SYNC_DIRTY_TABLE, SYNC_MEMBERS_TABLE, SYNC_RUNS_TABLE, SYNC_SUBSCRIBERS_TABLE } from './tables.ts';
+import { updateByCase } from './update-by-case.ts';
 
 export type { SyncScope } from './queries/listmonk.ts';
 
@@ -265,34 +266,6 @@ export async function listFailures(knex: Knex, m: Mapping, page: { limit: number
 
 export async function failureCount(knex: Knex): Promise<number> {
 	return Number((await knex(SYNC_SUBSCRIBERS_TABLE).whereNotNull('last_error').count({ n: '*' }).first())?.['n'] ?? 0);
-}
-
-/** Rows per CASE update: two bindings per row and column, well under both databases' limits. */
-const CASE_CHUNK = 500;
-
-/**
- * Sets per-row values in one statement per chunk — `UPDATE t SET col = CASE key WHEN ? THEN ? … END … WHERE key IN
- * (…)` — instead of one statement per row. `same`: values every row gets.
- */
-async function updateByCase(
-	knex: Knex,
-	table: string,
-	key: string,
-	types: Record<string, 'INTEGER' | 'TEXT'>,
-	list: ReadonlyArray<{ id: number; values: Record<string, unknown> }>,
-	same: Record<string, unknown> = {},
-): Promise<void> {
-	for (let i = 0; i < list.length; i += CASE_CHUNK) {
-		const part = list.slice(i, i + CASE_CHUNK);
-		const sets = Object.entries(types).map(([column, type]) => {
-			// typed: PostgreSQL reads a CASE of bare parameters as text
-			const typed = (v: unknown) => (type === 'INTEGER' ? sql`CAST(${v} AS INTEGER)` : sql`CAST(${v} AS TEXT)`);
-			const cases = part.map((r) => sql`WHEN ${r.id} THEN ${typed(r.values[column] ?? null)}`);
-			return sql`${ident(column)} = CASE ${ident(key)} ${join(cases, ' ')} END`;
-		});
-		const constant = Object.entries(same).map(([column, value]) => sql`${ident(column)} = ${value}`);
-		await run(knex, sql`UPDATE ${ident(table)} SET ${join([...sets, ...constant], ', ')} WHERE ${ident(key)} IN (${ints(part.map((r) => r.id))})`);
-	}
 }
 
 export async function markBlocklisted(knex: Knex, subscriberIds: readonly number[], atMs = Date.now()): Promise<void> {

@@ -15,6 +15,7 @@ export const SYNC_SUBSCRIBERS_TABLE = 'segmentation_listmonk_subscribers';
 export const SYNC_MEMBERS_TABLE = 'segmentation_listmonk_members';
 export const SYNC_DIRTY_TABLE = 'segmentation_listmonk_dirty';
 export const SYNC_RUNS_TABLE = 'segmentation_sync_runs';
+export const REDEMPTIONS_TABLE = 'segmentation_promo_redemptions';
 
 async function createIfMissing(knex: Knex, table: string, build: (t: Knex.CreateTableBuilder) => void): Promise<void> {
 	if (await knex.schema.hasTable(table)) return;
@@ -133,6 +134,18 @@ export async function ensureBookkeepingTables(knex: Knex): Promise<void> {
 		t.text('last_error');
 	});
 	await ensureSyncTables(knex);
+	// one row per won deal that carried a promo code: the code as typed (judged again when it changes) and the outcome;
+	// a shared code's redeemers (a sequence drops them), a personal code's one deal
+	await createIfMissing(knex, REDEMPTIONS_TABLE, (t) => {
+		t.bigInteger('deal_id').primary();
+		t.bigInteger('client_id').notNullable();
+		t.integer('code_id'); // null: no such code
+		t.text('code_text').notNullable();
+		t.string('outcome', 16).notNullable();
+		t.bigInteger('judged_at').notNullable();
+		t.index(['code_id', 'client_id']);
+		t.index(['client_id']);
+	});
 	// scratch data, rebuilt by every run: no write-ahead log needed on PostgreSQL
 	if (isPostgres(knex)) {
 		const [row] = (await knex.raw(`SELECT relpersistence FROM pg_class WHERE oid = to_regclass(?)`, [STAGE_TABLE])).rows;

@@ -3,12 +3,13 @@
 // of the pipeline after the commit, and the scheduler's minute tick.
 import { defineHook } from '@directus/extensions-sdk';
 import type { Knex } from 'knex';
-import { SEGMENT_NAMES, SETTINGS_COLLECTION } from '../../core/base-names.ts';
+import { PROMO_NAMES, SEGMENT_NAMES, SETTINGS_COLLECTION } from '../../core/base-names.ts';
 import type { DirectusContext } from '../context.ts';
 import { segmentationFor } from '../segmentation.ts';
 import { validateSettingsPayload } from '../settings.ts';
 import { ChangeTracker } from './change-tracking.ts';
 import { QueueAtCommit } from './queue-at-commit.ts';
+import { checkPromoCodeSave } from './promo-guards.ts';
 import { SegmentGuards } from './segment-guards.ts';
 
 type Payload = Record<string, unknown>;
@@ -38,9 +39,10 @@ export default defineHook(({ init, filter, action, schedule }, hookContext) => {
 		const trx = event?.database ?? ctx.database;
 		if (meta.collection === SEGMENT_NAMES.segments) return guards.checkSegment(payload, null, trx);
 		if (meta.collection === SEGMENT_NAMES.members) return guards.checkMemberCreate(payload, trx);
+		if (meta.collection === PROMO_NAMES.codes) return checkPromoCodeSave(payload, null, trx, event?.accountability?.user ?? null);
 		const m = await mapping(trx);
 		if (!m) return payload;
-		let saved = payload;
+		let saved = withoutComputedDealFields(m, meta.collection, payload);
 		if (meta.collection === SEGMENT_NAMES.clientTags) saved = { source: 'manual', ...payload, added_at: new Date().toISOString() };
 		// a deal created without a creation date gets the save time (a column default would store SQLite dates as
 		// text next to Directus's epoch milliseconds; imports keep the dates they bring)
@@ -52,9 +54,12 @@ export default defineHook(({ init, filter, action, schedule }, hookContext) => {
 		const trx = event?.database ?? ctx.database;
 		if (meta.collection === SEGMENT_NAMES.segments) return guards.checkSegment(payload, meta.keys ?? [], trx);
 		if (meta.collection === SEGMENT_NAMES.members) guards.checkMemberUpdate(payload);
+		if (meta.collection === PROMO_NAMES.codes) return checkPromoCodeSave(payload, meta.keys ?? [], trx, event?.accountability?.user ?? null);
 		const m = await mapping(trx);
-		if (m) await tracker.beforeUpdate(trx, m, meta.collection, meta.keys, payload);
-		return payload;
+		if (!m) return payload;
+		const saved = withoutComputedDealFields(m, meta.collection, payload);
+		await tracker.beforeUpdate(trx, m, meta.collection, meta.keys, saved);
+		return saved;
 	});
 	filter('items.delete', async (keys: unknown, meta: Meta, event: EventContext) => {
 		const trx = event?.database ?? ctx.database;
@@ -92,3 +97,10 @@ export default defineHook(({ init, filter, action, schedule }, hookContext) => {
 	// the scheduler's minute tick (jobs run once per cluster; a missed one is caught up at start-up)
 	schedule('* * * * *', () => (root.installStatus.report ? root.scheduler.tick() : undefined));
 });
+
+/** A deal's promo code check is the extension's verdict: a save can't set it. */
+function withoutComputedDealFields(m: { deal_collection: string }, collection: string | undefined, payload: Payload): Payload {
+	if (collection !== m.deal_collection || !(PROMO_NAMES.dealCodeStatus in payload)) return payload;
+	const { [PROMO_NAMES.dealCodeStatus]: _dropped, ...rest } = payload;
+	return rest;
+}

@@ -1,5 +1,5 @@
-// The whole base at once: a full recompute, then (scores changed everywhere) every client's auto tags and a refresh
-// of every active segment with today's snapshots. What the daily job, POST /segmentation/recompute, the Flow
+// The whole base at once: a full recompute, then (scores changed everywhere) every client's auto tags, the promo codes
+// on won deals nobody judged yet, and a refresh of every active segment with today's snapshots. What the daily job, POST /segmentation/recompute, the Flow
 // operation, the first start and a whole-base request in the change queue run.
 import type { RunRecord } from '../../store/recompute.ts';
 import type { DirectusContext } from '../context.ts';
@@ -22,6 +22,7 @@ export class FullPass {
 	/** RecomputeBusyError when another instance is recomputing; a busy refresh is reported, not thrown. */
 	async run(trigger: string, asOfMs = Date.now()): Promise<FullPassResult> {
 		const run = await this.scoring.recompute(trigger, asOfMs);
+		await this.scoring.judgeUnjudgedCodes(asOfMs);
 		let segments: RefreshSummary | { skipped: string };
 		try {
 			segments = await this.segments.refresh(null, trigger === 'schedule' ? 'schedule' : 'refresh', asOfMs, 120_000);

@@ -3,8 +3,9 @@
 import { engineSettingsFromRow, type EngineSettings } from '../../core/engine-settings.ts';
 import type { Cutoffs } from '../../core/engine.ts';
 import { checkMapping, mappingFromRow, type Mapping } from '../../core/mapping.ts';
-import type { Leases } from '../../store/lease.ts';
-import { cutoffsOfRun, runFullRecompute, type RunRecord } from '../../store/recompute.ts';
+import { LeaseBusyError, type Leases } from '../../store/lease.ts';
+import { judgeAllDealCodes } from '../../store/promo-codes.ts';
+import { cutoffsOfRun, RECOMPUTE_LEASE, runFullRecompute, type RunRecord } from '../../store/recompute.ts';
 import type { EngineScope } from '../../store/scores.ts';
 import type { Knex } from 'knex';
 import type { DirectusContext, SchemaOverview } from '../context.ts';
@@ -50,6 +51,20 @@ export class Scoring {
 		this.ctx.logger.info(`[segmentation] recompute (${trigger}) scored ${run.clients_scored} of ${run.clients_total} clients, changed ${run.rows_changed} rows, skipped ${run.skipped_total} bad deals in ${run.duration_ms} ms`);
 		await clearDataCache(this.ctx);
 		return run;
+	}
+
+	/** The codes on won deals nobody judged yet (written without the change queue): once per cluster, under the
+	 *  recompute lease. Null when another instance holds it (that one's pass does the same). */
+	async judgeUnjudgedCodes(asOfMs: number): Promise<{ judged: number; redeemed: number; released: number } | null> {
+		const scope = await this.scope(asOfMs);
+		try {
+			const counts = await this.leases.run(RECOMPUTE_LEASE, { waitMs: 0 }, () => judgeAllDealCodes(scope.knex, scope.mapping, asOfMs));
+			if (counts.judged || counts.released) this.ctx.logger.info(`[segmentation] promo codes on ${counts.judged} won deals judged (${counts.redeemed} redeemed), ${counts.released} redemptions released`);
+			return counts;
+		} catch (error) {
+			if (error instanceof LeaseBusyError) return null;
+			throw error;
+		}
 	}
 
 	/** The cut-offs of the last successful full run, `runId` (read with the queue's state: one query less per batch). */

@@ -1,4 +1,4 @@
-// Step 2: the changed clients' interest tags from the categories of their won deals (added, expiry moved, dropped).
+// Step 3: the changed clients' interest tags from the categories of their won deals (added, expiry moved, dropped).
 import { syncAutoTags } from '../../../store/tags.ts';
 import type { SegmentService } from '../../segments/segment-service.ts';
 import type { PipelineStep } from '../step.ts';

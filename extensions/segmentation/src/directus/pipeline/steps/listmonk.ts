@@ -1,4 +1,4 @@
-// Step 4: the Listmonk sync owes the batch's clients a look (their memberships, consent, address or attributes may
+// Step 5: the Listmonk sync owes the batch's clients a look (their memberships, consent, address or attributes may
 // have changed). Only a mark, written in the batch's transaction — so it commits with the batch or not at all, and
 // survives a crash; the sync worker calls Listmonk after the commit, outside the save's path.
 import type { SyncRunner } from '../../sync/sync-runner.ts';

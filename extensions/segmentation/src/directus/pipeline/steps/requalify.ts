@@ -1,4 +1,4 @@
-// Step 3: re-qualify the changed clients against every active dynamic segment (their scores and tags are current
+// Step 4: re-qualify the changed clients against every active dynamic segment (their scores and tags are current
 // now): who entered, who left, each with its event, in the batch's transaction. The segments share statements
 // (cheaper than one per segment), grouped so that no statement carries too many bound values. A batch's first try
 // writes straight into its transaction (no savepoints: fewer round trips on every save's path); if it fails, the
