@@ -130,6 +130,16 @@ describe('promo codes', () => {
 		expect(await codeRow('SUMMER25')).toMatchObject({ kind: 'shared', redemptions: 2 });
 	});
 
+	it('leaves another system’s codes on deals won before promo codes were installed alone', async () => {
+		const res = await d.http('POST', '/items/deals', { client: clients[1], status: 'won', amount: 30, promo_code: 'LEGACY-2019', closed_at: '2019-06-01T10:00:00Z' });
+		expect(res.status).toBe(200);
+		await expect.poll(async () => (await d.knex('segmentation_promo_redemptions').where({ deal_id: res.body.data.id }).first('outcome'))?.outcome, WAIT).toBe('history');
+		expect(await checkOf(res.body.data.id)).toBeNull();
+		// the same unknown code on a deal won now is flagged
+		const now = await deal(clients[1]!, 'LEGACY-2019');
+		await expect.poll(() => checkOf(now), WAIT).toBe('unknown');
+	});
+
 	it('issues codes from a real Flow with the "Issue promo code" operation', async () => {
 		const flow = await d.http('POST', '/flows', { name: 'Welcome code', status: 'active', trigger: 'webhook', accountability: 'all', options: { method: 'GET', async: false, return: '$last' } });
 		expect(flow.status, JSON.stringify(flow.body)).toBe(200);

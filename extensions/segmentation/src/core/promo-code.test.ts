@@ -59,6 +59,12 @@ describe('judging the codes on won deals', () => {
 		expect(judgeRedemptions([deal(99, 8, 'USED')], codes, new Set()).get(99)!.outcome).toBe('redeemed');
 	});
 
+	it('leaves unknown codes on deals won before promo codes were installed alone (an existing base’s history)', () => {
+		const codes = new Map([['SUMMER25', shared(5)]]);
+		const verdicts = judgeRedemptions([deal(1, 7, 'OLDSYSTEM1', 5 * DAY), deal(2, 7, 'OLDSYSTEM1', 20 * DAY), deal(3, 8, 'SUMMER25', 5 * DAY)], codes, new Set(), 10 * DAY);
+		expect([1, 2, 3].map((id) => verdicts.get(id)!.outcome)).toEqual(['history', 'unknown', 'redeemed']);
+	});
+
 	it('lets every client use a shared code once', () => {
 		const codes = new Map([['SUMMER25', shared(5)]]);
 		const verdicts = judgeRedemptions([deal(1, 7, 'SUMMER25'), deal(2, 8, 'SUMMER25'), deal(3, 7, 'SUMMER25'), deal(4, 9, 'SUMMER25')], codes, new Set(['5:9']));

@@ -40,7 +40,9 @@ export type DiscountType = (typeof DISCOUNT_TYPES)[number];
 
 /** What happened to the code on a won deal: redeemed, or why not (shown on the deal). */
 export const REDEMPTION_OUTCOMES = ['redeemed', 'unknown', 'not_yet_valid', 'expired', 'already_used', 'not_yours'] as const;
-export type RedemptionOutcome = (typeof REDEMPTION_OUTCOMES)[number];
+/** Plus, kept in the bookkeeping only: a code nobody here issued, on a deal won before promo codes were installed
+ *  (an existing base's history: another system's codes, neither accepted nor flagged). */
+export type RedemptionOutcome = (typeof REDEMPTION_OUTCOMES)[number] | 'history';
 
 export interface PromoCodeFacts {
 	id: number;
@@ -63,17 +65,18 @@ export interface DealWithCode {
 
 /**
  * Judges the won deals of one batch that carry a code. `usedShared`: pairs `${codeId}:${clientId}` of shared codes
- * each client already redeemed (a shared code is good once per client). Deals are taken in id order, so of two deals
+ * each client already redeemed (a shared code is good once per client). `installedAtMs`: when promo codes were
+ * installed — an unknown code on a deal won before is history, not a problem. Deals are taken in id order, so of two deals
  * with one personal code in a batch the first redeems it and the second is already_used.
  */
-export function judgeRedemptions(deals: readonly DealWithCode[], codes: ReadonlyMap<string, PromoCodeFacts>, usedShared: ReadonlySet<string>): Map<number, { outcome: RedemptionOutcome; codeId: number | null }> {
+export function judgeRedemptions(deals: readonly DealWithCode[], codes: ReadonlyMap<string, PromoCodeFacts>, usedShared: ReadonlySet<string>, installedAtMs: number | null = null): Map<number, { outcome: RedemptionOutcome; codeId: number | null }> {
 	const out = new Map<number, { outcome: RedemptionOutcome; codeId: number | null }>();
 	const personalTaken = new Map<number, number>();
 	const sharedTaken = new Set(usedShared);
 	for (const deal of [...deals].sort((a, b) => a.dealId - b.dealId)) {
 		const code = deal.key === null ? undefined : codes.get(deal.key);
 		if (!code) {
-			out.set(deal.dealId, { outcome: 'unknown', codeId: null });
+			out.set(deal.dealId, { outcome: installedAtMs !== null && deal.atMs < installedAtMs ? 'history' : 'unknown', codeId: null });
 			continue;
 		}
 		const verdict = ((): RedemptionOutcome => {

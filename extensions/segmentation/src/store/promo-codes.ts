@@ -10,7 +10,10 @@ import { bulkInsert } from './bulk-insert.ts';
 import { dialectOf, isPostgres } from './dialects/index.ts';
 import { ident, ints, join, run, sql, type Sql } from './queries/sql.ts';
 import { rows } from './restriction.ts';
-import { REDEMPTIONS_TABLE } from './tables.ts';
+import { readMeta, REDEMPTIONS_TABLE } from './tables.ts';
+
+/** segmentation_meta key: when promo codes were installed (unknown codes on deals won before are history). */
+export const PROMO_INSTALLED_META = 'promo_codes_installed_at';
 import { updateByCase } from './update-by-case.ts';
 
 /** Deals judged per round (a batch's clients have few; the whole base goes round by round). */
@@ -134,8 +137,11 @@ export interface JudgeCounts {
 	redeemed: number;
 	refused: number;
 	released: number;
-	/** Deals are left for another round (after maxRounds). */
+	/** Deals are left for another round (after maxRounds): go on after lastDealId. */
 	more: boolean;
+	lastDealId: number;
+	/** Codes whose redemptions changed (recounted unless `recount: false`). */
+	touchedCodes: number[];
 }
 
 /**
@@ -145,13 +151,25 @@ export interface JudgeCounts {
  * released. Runs in the given knex or transaction (the change batch's). `maxRounds`: stop after that many rounds of
  * 5,000 deals (`more` says whether some are left); `release: false` skips looking for stale redemptions.
  */
-export async function judgeDealCodes(knex: Knex, m: Mapping, clientIds: readonly number[] | null, asOfMs: number, opts: { maxRounds?: number; release?: boolean } = {}): Promise<JudgeCounts> {
-	const counts = { judged: 0, redeemed: 0, refused: 0, released: 0, more: false };
+export async function judgeDealCodes(
+	knex: Knex,
+	m: Mapping,
+	clientIds: readonly number[] | null,
+	asOfMs: number,
+	opts: { maxRounds?: number; release?: boolean; afterDealId?: number; recount?: boolean } = {},
+): Promise<JudgeCounts> {
+	const counts: JudgeCounts = { judged: 0, redeemed: 0, refused: 0, released: 0, more: false, lastDealId: opts.afterDealId ?? 0, touchedCodes: [] };
+	const touched = new Set<number>();
 	if (clientIds && !clientIds.length) return counts;
-	if (opts.release !== false) counts.released = await releaseStale(knex, m, clientIds);
+	if (opts.release !== false) {
+		const stale = await releaseStale(knex, m, clientIds);
+		counts.released = stale.released;
+		for (const id of stale.codes) touched.add(id);
+	}
 	const n = dealNames(m);
 	const d = dialectOf(knex);
 	const only = clientIds ? sql` AND d.${n.client} IN (${ints(clientIds)})` : sql``;
+	let installedAt: number | null | undefined;
 	for (let round = 0; round < (opts.maxRounds ?? 10_000); round++) {
 		const candidates = rows(
 			await run(
@@ -159,7 +177,7 @@ export async function judgeDealCodes(knex: Knex, m: Mapping, clientIds: readonly
 				sql`SELECT d.id AS deal_id, d.${n.client} AS client_id, d.${n.code} AS code_text, ${d.ms(sql`d.${n.closed}`)} AS closed_ms, r.deal_id AS judged_before
 				FROM ${n.deals} d LEFT JOIN ${ident(REDEMPTIONS_TABLE)} r ON r.deal_id = d.id
 				WHERE d.${n.status} = ${m.deal_status_won} AND d.${n.code} IS NOT NULL AND d.${n.code} <> '' AND d.${n.client} IS NOT NULL${only}
-					AND (r.deal_id IS NULL OR r.code_text <> d.${n.code})
+					AND (r.deal_id IS NULL OR r.code_text <> d.${n.code}) AND d.id > ${counts.lastDealId}
 				ORDER BY d.id LIMIT ${JUDGE_ROUND}`,
 			),
 		);
@@ -177,7 +195,9 @@ export async function judgeDealCodes(knex: Knex, m: Mapping, clientIds: readonly
 			const used = await knex(REDEMPTIONS_TABLE).where({ outcome: 'redeemed' }).whereIn('code_id', sharedIds).whereIn('client_id', [...new Set(deals.map((x) => x.clientId))]).whereNotIn('deal_id', dealIds).select('code_id', 'client_id');
 			for (const u of used) usedShared.add(`${Number(u.code_id)}:${Number(u.client_id)}`);
 		}
-		const verdicts = judgeRedemptions(deals, codes, usedShared);
+		// read only when a code is unknown (the common batch has none)
+		if (installedAt === undefined && deals.some((x) => x.key === null || !codes.has(x.key))) installedAt = num(await readMeta(knex, PROMO_INSTALLED_META));
+		const verdicts = judgeRedemptions(deals, codes, usedShared, installedAt ?? null);
 		const textOf = new Map(candidates.map((r) => [Number(r['deal_id']), String(r['code_text'])]));
 		const judged = deals.map((x) => ({ deal_id: x.dealId, client_id: x.clientId, code_id: verdicts.get(x.dealId)!.codeId, code_text: textOf.get(x.dealId)!, outcome: verdicts.get(x.dealId)!.outcome, judged_at: asOfMs }));
 		const chunk = isPostgres(knex) ? 2000 : 150;
@@ -185,14 +205,17 @@ export async function judgeDealCodes(knex: Knex, m: Mapping, clientIds: readonly
 		const personalIds = new Set([...codes.values()].filter((c) => c.kind === 'personal').map((c) => c.id));
 		const personalWins = judged.filter((j) => j.outcome === 'redeemed' && j.code_id !== null && personalIds.has(j.code_id));
 		await updateByCase(knex, PROMO_NAMES.codes, 'id', { redeemed_deal: 'INTEGER' }, personalWins.map((w) => ({ id: w.code_id!, values: { redeemed_deal: w.deal_id } })), { redeemed_at: d.pg ? new Date(asOfMs) : asOfMs });
-		await updateByCase(knex, m.deal_collection, 'id', { [PROMO_NAMES.dealCodeStatus]: 'TEXT' }, judged.map((j) => ({ id: j.deal_id, values: { [PROMO_NAMES.dealCodeStatus]: j.outcome } })));
-		await recountRedemptions(knex, [...new Set([...judged.map((j) => j.code_id).filter((id): id is number => id !== null), ...released])]);
+		await updateByCase(knex, m.deal_collection, 'id', { [PROMO_NAMES.dealCodeStatus]: 'TEXT' }, judged.map((j) => ({ id: j.deal_id, values: { [PROMO_NAMES.dealCodeStatus]: j.outcome === 'history' ? null : j.outcome } })));
+		for (const id of [...judged.map((j) => j.code_id), ...released]) if (id !== null) touched.add(id);
+		counts.lastDealId = deals.reduce((max, x) => Math.max(max, x.dealId), counts.lastDealId);
 		counts.judged += judged.length;
 		counts.redeemed += judged.filter((j) => j.outcome === 'redeemed').length;
-		counts.refused += judged.filter((j) => j.outcome !== 'redeemed').length;
+		counts.refused += judged.filter((j) => j.outcome !== 'redeemed' && j.outcome !== 'history').length;
 		counts.more = candidates.length === JUDGE_ROUND;
 		if (!counts.more) break;
 	}
+	counts.touchedCodes = [...touched];
+	if (opts.recount !== false) await recountRedemptions(knex, counts.touchedCodes);
 	return counts;
 }
 
@@ -227,17 +250,25 @@ async function releaseCodesOf(knex: Knex, dealIds: readonly number[]): Promise<n
  *  which the next pass redoes). For deals written without the change queue (a seed, an import, a restore). */
 export async function judgeAllDealCodes(knex: Knex, m: Mapping, asOfMs: number): Promise<{ judged: number; redeemed: number; released: number }> {
 	const total = { judged: 0, redeemed: 0, released: 0 };
+	const touched = new Set<number>();
+	let after = 0;
 	for (let round = 0; ; round++) {
-		const r = await knex.transaction((trx) => judgeDealCodes(trx, m, null, asOfMs, { maxRounds: 1, release: round === 0 }));
+		// keyset: each round starts after the last deal the previous one judged (never re-scans the judged ones)
+		const r = await knex.transaction((trx) => judgeDealCodes(trx, m, null, asOfMs, { maxRounds: 1, release: round === 0, afterDealId: after, recount: false }));
 		total.judged += r.judged;
 		total.redeemed += r.redeemed;
 		total.released += r.released;
-		if (!r.more) return total;
+		for (const id of r.touchedCodes) touched.add(id);
+		after = r.lastDealId;
+		if (!r.more) break;
 	}
+	// counted once at the end: a shared code of a big campaign has hundreds of thousands of redemptions
+	await recountRedemptions(knex, [...touched]);
+	return total;
 }
 
 /** Redemptions whose deal is gone, no longer won or carries no code: removed, their codes released. */
-async function releaseStale(knex: Knex, m: Mapping, clientIds: readonly number[] | null): Promise<number> {
+async function releaseStale(knex: Knex, m: Mapping, clientIds: readonly number[] | null): Promise<{ released: number; codes: number[] }> {
 	const n = dealNames(m);
 	const only = clientIds ? sql` AND r.client_id IN (${ints(clientIds)})` : sql``;
 	const stale = rows(
@@ -247,14 +278,13 @@ async function releaseStale(knex: Knex, m: Mapping, clientIds: readonly number[]
 			WHERE (d.id IS NULL OR d.${n.status} <> ${m.deal_status_won} OR d.${n.code} IS NULL OR d.${n.code} = '')${only}`,
 		),
 	);
-	if (!stale.length) return 0;
+	if (!stale.length) return { released: 0, codes: [] };
 	const dealIds = stale.map((r) => Number(r['deal_id']));
 	const released = await releaseCodesOf(knex, dealIds);
 	for (let i = 0; i < dealIds.length; i += 1000) await knex(REDEMPTIONS_TABLE).whereIn('deal_id', dealIds.slice(i, i + 1000)).delete();
 	const present = stale.filter((r) => r['still_there'] !== null && r['still_there'] !== undefined).map((r) => Number(r['deal_id']));
 	for (let i = 0; i < present.length; i += 1000) await knex(m.deal_collection).whereIn('id', present.slice(i, i + 1000)).update({ [PROMO_NAMES.dealCodeStatus]: null });
-	await recountRedemptions(knex, [...new Set([...released, ...stale.map((r) => num(r['code_id'])).filter((id): id is number => id !== null)])]);
-	return stale.length;
+	return { released: stale.length, codes: [...new Set([...released, ...stale.map((r) => num(r['code_id'])).filter((id): id is number => id !== null)])] };
 }
 
 /** Each code's count of won deals that redeemed it. */

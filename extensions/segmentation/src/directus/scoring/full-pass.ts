@@ -22,7 +22,9 @@ export class FullPass {
 	/** RecomputeBusyError when another instance is recomputing; a busy refresh is reported, not thrown. */
 	async run(trigger: string, asOfMs = Date.now()): Promise<FullPassResult> {
 		const run = await this.scoring.recompute(trigger, asOfMs);
-		await this.scoring.judgeUnjudgedCodes(asOfMs);
+		// deals written around the queue (a seed, an import, a restore) come with a whole-base request or the first
+		// start; the daily run finds none (every save is judged in its batch) and skips the scan
+		if (trigger !== 'schedule') await this.scoring.judgeUnjudgedCodes(asOfMs);
 		let segments: RefreshSummary | { skipped: string };
 		try {
 			segments = await this.segments.refresh(null, trigger === 'schedule' ? 'schedule' : 'refresh', asOfMs, 120_000);

@@ -6,6 +6,8 @@ import type { Mapping } from '../../../core/mapping.ts';
 import { DISCOUNT_TYPES, PROMO_KINDS, REDEMPTION_OUTCOMES } from '../../../core/promo-code.ts';
 import { folderCollection, t, tc, type CollectionSpec, type FieldSpec, type RelationSpec } from '../blueprint.ts';
 import { createField, createMissingCollections, createRelation, ensureUniqueIndex } from '../schema-steps.ts';
+import { PROMO_INSTALLED_META } from '../../../store/promo-codes.ts';
+import { readMeta, writeMeta } from '../../../store/tables.ts';
 import type { Migration } from './migration.ts';
 
 const KIND_LABELS: Record<(typeof PROMO_KINDS)[number], [string, string]> = {
@@ -125,6 +127,8 @@ export const promoCodesMigration: Migration = {
 		// one code per key, across instances and writers: issuing relies on it
 		await ensureUniqueIndex(ctx.database, PROMO_NAMES.codes, ['code_key']);
 		for (const field of dealPromoFields()) await createField(ctx, mapping.deal_collection, field);
+		// an existing base's deals won before now may carry another system's codes: history, not problems
+		if (!(await readMeta(ctx.database, PROMO_INSTALLED_META))) await writeMeta(ctx.database, PROMO_INSTALLED_META, String(Date.now()));
 		return registered;
 	},
 };
