@@ -21,6 +21,8 @@ interface Endpoint {
 }
 
 const EVERYONE_WITH_ACCESS: Principal[] = ['marketer', 'admin'];
+/** An automation made in beforeAll (its routes take its id). */
+let automation = 0;
 const ENDPOINTS: Endpoint[] = [
 	{ method: 'GET', path: () => '/segmentation/status', allowed: ['settings reader', 'segment viewer', 'marketer', 'admin'] },
 	{ method: 'GET', path: () => '/segmentation/runs', allowed: ['settings reader', 'segment viewer', 'marketer', 'admin'] },
@@ -42,6 +44,10 @@ const ENDPOINTS: Endpoint[] = [
 	{ method: 'GET', path: () => '/segmentation/sync/failures', allowed: EVERYONE_WITH_ACCESS },
 	// issuing codes creates promo codes for the segment's members
 	{ method: 'POST', path: () => '/segmentation/promo-codes/issue', body: (id: number) => ({ segment_id: id, discount_value: 10, valid_days: 7 }), allowed: EVERYONE_WITH_ACCESS },
+	// an automation run writes its result and issues codes; its preview and log name clients
+	{ method: 'POST', path: () => `/segmentation/automations/${automation}/run`, body: {}, allowed: EVERYONE_WITH_ACCESS },
+	{ method: 'GET', path: () => `/segmentation/automations/${automation}/preview`, allowed: EVERYONE_WITH_ACCESS },
+	{ method: 'GET', path: () => `/segmentation/automations/${automation}/log`, allowed: EVERYONE_WITH_ACCESS },
 	// the mapping is schema: only admins change it, so only they probe it
 	{ method: 'POST', path: () => '/segmentation/mapping/check', body: { deal_status_won: 'won' }, allowed: ['admin'] },
 ];
@@ -92,6 +98,9 @@ describe('endpoint access', () => {
 		const created = await d.http('POST', '/items/segments', { name: 'Consenting', kind: 'dynamic', is_active: true, rule: { email_consent: { _eq: true } }, listmonk_sync: true });
 		expect(created.status, JSON.stringify(created.body)).toBe(200);
 		segment = created.body.data.id;
+		const made = await d.http('POST', '/items/automations', { name: 'Access check', segment, anchor: 'last_purchase', delay_days: 30, discount_value: 5, tx_template_id: 3 });
+		expect(made.status, JSON.stringify(made.body)).toBe(200);
+		automation = made.body.data.id;
 		await queueSettled(d);
 	});
 	afterAll(async () => {
@@ -100,7 +109,7 @@ describe('endpoint access', () => {
 	});
 
 	for (const endpoint of ENDPOINTS) {
-		const label = `${endpoint.method} ${endpoint.path(0).replace('/0/', '/:id/')}`;
+		const label = `${endpoint.method} ${endpoint.path(0).replace(/\/0\//, '/:id/')}`;
 		it(`${label}: ${endpoint.allowed.join(', ')}; 403 for everyone else`, async () => {
 			for (const who of PRINCIPALS) {
 				const res = await call(who, endpoint.method, endpoint.path(segment), typeof endpoint.body === 'function' ? (endpoint.body as (id: number) => unknown)(segment) : endpoint.body);

@@ -47,6 +47,11 @@ export const PROMO_NAMES = {
 	dealCodeStatus: 'promo_code_status',
 } as const;
 
+/** Wake-up automations: the registered collection. */
+export const AUTOMATION_NAMES = {
+	automations: 'automations',
+} as const;
+
 export const SEGMENT_NAMES = {
 	tags: 'tags',
 	clientTags: 'client_tags',

@@ -62,6 +62,12 @@ export const InvalidRequestError = createError<{ errors: string[] }>('INVALID_PA
 
 export const InvalidSegmentError = createError<{ errors: string[] }>('INVALID_PAYLOAD', (ext) => `Invalid segment: ${ext.errors.join('; ')}`, 400);
 
+export const NotFoundAutomationError = createError<{ id: string }>('ROUTE_NOT_FOUND', (ext) => `Automation ${ext.id} does not exist.`, 404);
+
+export const AutomationsBusyHttpError = createError('SEGMENTATION_BUSY', 'The automations are running on this cluster; try again when they have finished.', 409);
+
+export const InvalidAutomationError = createError<{ errors: string[] }>('INVALID_PAYLOAD', (ext) => `Invalid automation: ${ext.errors.join('; ')}`, 400);
+
 export const InvalidPromoCodeError = createError<{ errors: string[] }>('INVALID_PAYLOAD', (ext) => `Invalid promo code: ${ext.errors.join('; ')}`, 400);
 
 export const SegmentsBusyHttpError = createError('SEGMENTATION_BUSY', 'A segment refresh is already running on this cluster; try again when it has finished.', 409);

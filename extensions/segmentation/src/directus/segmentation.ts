@@ -8,6 +8,8 @@ import { Leases } from '../store/lease.ts';
 import type { DirectusContext } from './context.ts';
 import { install, type InstallReport } from './install/install.ts';
 import { dailyJob } from './jobs/daily-job.ts';
+import { automationsJob } from './jobs/automations-job.ts';
+import { AutomationRunner } from './automations/automation-runner.ts';
 import { Scheduler } from './jobs/scheduler.ts';
 import { MappingCache } from './mapping-cache.ts';
 import { ChangePipeline } from './pipeline/change-pipeline.ts';
@@ -40,6 +42,7 @@ export class Segmentation {
 	readonly scheduler: Scheduler;
 	readonly sync: SyncRunner;
 	readonly promo: PromoService;
+	readonly automations: AutomationRunner;
 	readonly installStatus: InstallStatus = { report: null, error: null };
 
 	readonly ctx: DirectusContext;
@@ -60,7 +63,8 @@ export class Segmentation {
 		});
 		this.fullPass = new FullPass(ctx, this.scoring, this.segments);
 		this.pipeline = new ChangePipeline(ctx, this.scoring, this.fullPass, this.segments, [rescoreStep, promoCodesStep, autoTagsStep(this.segments), requalifyStep(this.segments), listmonkStep(this.sync)]);
-		this.scheduler = new Scheduler(ctx, this.leases, [dailyJob(ctx, this.fullPass, this.instance)]);
+		this.automations = new AutomationRunner(ctx, this.leases, this.mapping, () => this.sync.listmonkClient);
+		this.scheduler = new Scheduler(ctx, this.leases, [dailyJob(ctx, this.fullPass, this.instance), automationsJob(ctx, this.automations)]);
 	}
 
 	/** At start-up, before the server listens: install (once per cluster), then drain what is queued, catch up a

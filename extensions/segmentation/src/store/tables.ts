@@ -16,6 +16,7 @@ export const SYNC_MEMBERS_TABLE = 'segmentation_listmonk_members';
 export const SYNC_DIRTY_TABLE = 'segmentation_listmonk_dirty';
 export const SYNC_RUNS_TABLE = 'segmentation_sync_runs';
 export const REDEMPTIONS_TABLE = 'segmentation_promo_redemptions';
+export const AUTOMATION_SENDS_TABLE = 'segmentation_automation_sends';
 
 async function createIfMissing(knex: Knex, table: string, build: (t: Knex.CreateTableBuilder) => void): Promise<void> {
 	if (await knex.schema.hasTable(table)) return;
@@ -134,6 +135,25 @@ export async function ensureBookkeepingTables(knex: Knex): Promise<void> {
 		t.text('last_error');
 	});
 	await ensureSyncTables(knex);
+	// one row per (automation, client, sleep episode): exactly one code and one message per episode (the episode is
+	// the client's last purchase: buying again starts a new one); its state says how far it got
+	await createIfMissing(knex, AUTOMATION_SENDS_TABLE, (t) => {
+		t.bigIncrements('id');
+		t.integer('automation_id').notNullable();
+		t.bigInteger('client_id').notNullable();
+		t.bigInteger('episode').notNullable(); // the client's last purchase (epoch ms; 0: none)
+		t.string('state', 12).notNullable(); // pending | issued | sending | sent | skipped | failed
+		t.integer('promo_code_id');
+		t.string('code', 64);
+		t.string('channel', 64);
+		t.text('reason');
+		t.integer('attempts').notNullable().defaultTo(0);
+		t.bigInteger('created_at').notNullable();
+		t.bigInteger('sent_at');
+		t.unique(['automation_id', 'client_id', 'episode']);
+		t.index(['automation_id', 'state']);
+		t.index(['client_id']);
+	});
 	// one row per won deal that carried a promo code: the code as typed (judged again when it changes) and the outcome;
 	// a shared code's redeemers (a sequence drops them), a personal code's one deal
 	await createIfMissing(knex, REDEMPTIONS_TABLE, (t) => {

@@ -14,6 +14,7 @@ import { segmentationFor } from '../segmentation.ts';
 import { mountSegmentRoutes, SEGMENT_REFRESH_WRITES } from './segments.ts';
 import { mountSyncRoutes } from './sync.ts';
 import { mountPromoRoutes } from './promo.ts';
+import { mountAutomationRoutes } from './automations.ts';
 import { assertAsOfAllowed, type AccountableRequest, type Route } from './route.ts';
 import { InvalidRequestError, RecomputeBusyHttpError, RecomputeFailedHttpError } from '../errors.ts';
 import { z } from 'zod';
@@ -118,6 +119,7 @@ export default defineEndpoint({
 		mountSegmentRoutes(router, ctx, root.segments, route);
 		mountSyncRoutes(router, ctx, root.sync, route);
 		mountPromoRoutes(router, ctx, root.promo, route);
+		mountAutomationRoutes(router, ctx, root.automations, route);
 
 		// Checks a proposed mapping against the live schema without saving it. The mapping is schema: only admins change
 		// it (the settings hook), so only they probe it (the answer tells which collections and fields exist).

@@ -3,12 +3,13 @@
 // of the pipeline after the commit, and the scheduler's minute tick.
 import { defineHook } from '@directus/extensions-sdk';
 import type { Knex } from 'knex';
-import { PROMO_NAMES, SEGMENT_NAMES, SETTINGS_COLLECTION } from '../../core/base-names.ts';
+import { AUTOMATION_NAMES, PROMO_NAMES, SEGMENT_NAMES, SETTINGS_COLLECTION } from '../../core/base-names.ts';
 import type { DirectusContext } from '../context.ts';
 import { segmentationFor } from '../segmentation.ts';
 import { validateSettingsPayload } from '../settings.ts';
 import { ChangeTracker } from './change-tracking.ts';
 import { QueueAtCommit } from './queue-at-commit.ts';
+import { checkAutomationSave } from './automation-guards.ts';
 import { checkPromoCodeSave } from './promo-guards.ts';
 import { SegmentGuards } from './segment-guards.ts';
 
@@ -40,6 +41,7 @@ export default defineHook(({ init, filter, action, schedule }, hookContext) => {
 		if (meta.collection === SEGMENT_NAMES.segments) return guards.checkSegment(payload, null, trx);
 		if (meta.collection === SEGMENT_NAMES.members) return guards.checkMemberCreate(payload, trx);
 		if (meta.collection === PROMO_NAMES.codes) return checkPromoCodeSave(payload, null, trx, event?.accountability?.user ?? null);
+		if (meta.collection === AUTOMATION_NAMES.automations) return checkAutomationSave(payload, null, trx);
 		const m = await mapping(trx);
 		if (!m) return payload;
 		let saved = withoutComputedDealFields(m, meta.collection, payload);
@@ -55,6 +57,7 @@ export default defineHook(({ init, filter, action, schedule }, hookContext) => {
 		if (meta.collection === SEGMENT_NAMES.segments) return guards.checkSegment(payload, meta.keys ?? [], trx);
 		if (meta.collection === SEGMENT_NAMES.members) guards.checkMemberUpdate(payload);
 		if (meta.collection === PROMO_NAMES.codes) return checkPromoCodeSave(payload, meta.keys ?? [], trx, event?.accountability?.user ?? null);
+		if (meta.collection === AUTOMATION_NAMES.automations) return checkAutomationSave(payload, meta.keys ?? [], trx);
 		const m = await mapping(trx);
 		if (!m) return payload;
 		const saved = withoutComputedDealFields(m, meta.collection, payload);

@@ -1,12 +1,12 @@
 // The Marketer policy: App access, read on the client base, read + write on the settings, full control of tags,
-// client tags, segments, (static) members and promo codes. (Core tier refuses field-limited permissions, so the client
+// client tags, segments, (static) members, promo codes and automations. (Core tier refuses field-limited permissions, so the client
 // card's tag editor, an update of the client, needs a policy that may update clients; marketers tag through Client
 // tags.)
 // Plain collection permissions only: Directus 12's Core tier ignores item-level permission rules.
 // The installer never widens a policy beyond the client base (the five mapped collections) and the extension's own
 // collections: a mapping naming a system collection is refused before (core/mapping.ts), and this is checked again
 // here, so no path grants anything on `directus_*`.
-import { PROMO_NAMES, SEGMENT_NAMES, SETTINGS_COLLECTION } from '../../core/base-names.ts';
+import { AUTOMATION_NAMES, PROMO_NAMES, SEGMENT_NAMES, SETTINGS_COLLECTION } from '../../core/base-names.ts';
 import { reservedCollectionReason, type Mapping } from '../../core/mapping.ts';
 import { readMeta, writeMeta } from '../../store/tables.ts';
 import type { DirectusContext } from '../context.ts';
@@ -18,7 +18,7 @@ type Action = 'create' | 'read' | 'update' | 'delete';
 /** The collections the installer may grant on: the mapped client base and the extension's own collections. */
 export function grantableCollections(m: Mapping): string[] {
 	const base = [m.client_collection, m.deal_collection, m.item_collection, m.product_collection, m.category_collection].filter((c) => reservedCollectionReason(c) === null);
-	return [...base, SETTINGS_COLLECTION, SEGMENT_NAMES.tags, SEGMENT_NAMES.clientTags, SEGMENT_NAMES.segments, SEGMENT_NAMES.members, PROMO_NAMES.codes];
+	return [...base, SETTINGS_COLLECTION, SEGMENT_NAMES.tags, SEGMENT_NAMES.clientTags, SEGMENT_NAMES.segments, SEGMENT_NAMES.members, PROMO_NAMES.codes, AUTOMATION_NAMES.automations];
 }
 
 /** Refuses a grant outside the client base and our own collections, and any on a Directus system collection. */
@@ -31,7 +31,7 @@ export function assertGrantsWithinClientBase(m: Mapping, grants: ReadonlyArray<{
 export function marketerPermissions(m: Mapping): Array<{ collection: string; action: Action }> {
 	const readOnly = [m.client_collection, m.deal_collection, m.item_collection, m.product_collection, m.category_collection];
 	const readWrite = [SETTINGS_COLLECTION];
-	const owned = [SEGMENT_NAMES.tags, SEGMENT_NAMES.clientTags, SEGMENT_NAMES.segments, SEGMENT_NAMES.members, PROMO_NAMES.codes];
+	const owned = [SEGMENT_NAMES.tags, SEGMENT_NAMES.clientTags, SEGMENT_NAMES.segments, SEGMENT_NAMES.members, PROMO_NAMES.codes, AUTOMATION_NAMES.automations];
 	return [
 		...readOnly.map((collection) => ({ collection, action: 'read' as const })),
 		...readWrite.flatMap((collection) => (['create', 'read', 'update'] as const).map((action) => ({ collection, action }))),

@@ -78,6 +78,11 @@ export class SyncRunner {
 		});
 	}
 
+	/** The Listmonk client (null when Listmonk is not configured): the automations send through it. */
+	get listmonkClient(): ListmonkClient | null {
+		return this.client;
+	}
+
 	get configured(): boolean {
 		return this.availability.configured;
 	}

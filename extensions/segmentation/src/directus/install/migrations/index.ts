@@ -8,8 +8,9 @@ import { segmentRefreshStateMigration } from './005-segment-refresh-state.ts';
 import { listmonkSyncMigration } from './006-listmonk-sync.ts';
 import { listmonkListLinkMigration } from './007-listmonk-list-link.ts';
 import { promoCodesMigration } from './008-promo-codes.ts';
+import { automationsMigration } from './009-automations.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
 
-export const MIGRATIONS: readonly Migration[] = [baseMigration, engineFieldsMigration, tagsAndSegmentsMigration, maxDealAmountMigration, segmentRefreshStateMigration, listmonkSyncMigration, listmonkListLinkMigration, promoCodesMigration];
+export const MIGRATIONS: readonly Migration[] = [baseMigration, engineFieldsMigration, tagsAndSegmentsMigration, maxDealAmountMigration, segmentRefreshStateMigration, listmonkSyncMigration, listmonkListLinkMigration, promoCodesMigration, automationsMigration];

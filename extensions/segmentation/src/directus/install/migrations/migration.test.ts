@@ -6,14 +6,15 @@ import { applyInOrder, latestVersion, migrationOrderProblems, pendingMigrations 
 const list = (...versions: number[]) => versions.map((version) => ({ version, name: `m${version}` }));
 
 describe('schema migrations', () => {
-	it('ships an ordered list: 1 to 8, eleven collections on a new base', () => {
+	it('ships an ordered list: 1 to 9, twelve collections on a new base', () => {
 		expect(migrationOrderProblems(MIGRATIONS)).toEqual([]);
-		expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-		expect(latestVersion(MIGRATIONS)).toBe(8);
+		expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+		expect(latestVersion(MIGRATIONS)).toBe(9);
 		const names = MIGRATIONS.flatMap((m) => m.collections(DEFAULT_MAPPING).map((c) => c.collection));
-		expect(names).toHaveLength(11);
-		expect(new Set(names).size).toBe(11);
+		expect(names).toHaveLength(12);
+		expect(new Set(names).size).toBe(12);
 		expect(MIGRATIONS[7]!.collections(DEFAULT_MAPPING).map((c) => c.collection)).toEqual(['promo_codes']);
+		expect(MIGRATIONS[8]!.collections(DEFAULT_MAPPING).map((c) => c.collection)).toEqual(['automations']);
 		expect(MIGRATIONS[1]!.collections(DEFAULT_MAPPING)).toEqual([]);
 		expect(MIGRATIONS[3]!.collections(DEFAULT_MAPPING)).toEqual([]);
 		expect(MIGRATIONS[4]!.collections(DEFAULT_MAPPING)).toEqual([]);
