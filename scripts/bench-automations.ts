@@ -2,7 +2,7 @@
 // process: ~2 % of the clients qualify; codes issued, transactional requests, seconds. Then the same work the naive way
 // (per client: read it, insert its code, insert its send row, each a statement of its own — what a loop over
 // ItemsService calls amounts to, without their overhead), timed on a sample and extrapolated: the ratio.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +17,9 @@ import { readMappingFromDatabase } from '../extensions/segmentation/src/store/li
 import { freshCodes } from '../extensions/segmentation/src/store/promo-codes.ts';
 import { Leases } from '../extensions/segmentation/src/store/lease.ts';
 import { cli, intFlag } from './lib/args.ts';
+import { startDoubleProcess } from './lib/listmonk-double-process.ts';
 import { openKnex } from './lib/db.ts';
-import { NODE22, projectEnv, ROOT } from './lib/env.ts';
+import { projectEnv } from './lib/env.ts';
 import { ensureInstalled } from './lib/prepare.ts';
 import { seedDemo } from './lib/seed.ts';
 
@@ -34,25 +35,13 @@ const USER = 'bench-automations';
 const TOKEN = 'bench-automations-token';
 const work = mkdtempSync(join(tmpdir(), 'seg-bench-automations-'));
 const env = projectEnv({ ...process.env, ENV_FILE: '/nonexistent.env', DATA_DIR: work, ADMIN_PASSWORD: 'bench-password', DB_CLIENT: 'sqlite3', DB_FILENAME: join(work, 'bench.db') });
-const children: ChildProcess[] = [];
-
-async function startDouble(): Promise<string> {
-	const child = spawn(NODE22, [join(ROOT, 'scripts/listmonk-double.ts'), '--port', '0', '--user', USER, '--token', TOKEN], { stdio: ['ignore', 'pipe', 'inherit'] });
-	children.push(child);
-	return new Promise<string>((resolve, reject) => {
-		let out = '';
-		child.stdout!.on('data', (chunk: Buffer) => {
-			out += chunk.toString();
-			const m = /listening on (\S+)/.exec(out);
-			if (m) resolve(m[1]!);
-		});
-		child.once('exit', (code) => reject(new Error(`the Listmonk double exited (${code}) before listening`)));
-	});
-}
+let double: ChildProcess | null = null;
 
 const rows: Array<{ step: string; value: string }> = [];
 try {
-	const url = await startDouble();
+	const started0 = await startDoubleProcess(USER, TOKEN);
+	double = started0.process;
+	const url = started0.url;
 	let requests = 0;
 	const client = new ListmonkClient(listmonkConfig(url, USER, TOKEN), { onEvent: (e) => void (e.type === 'request' && requests++), timeoutMs: 120_000 });
 	console.error(`[bench:automations] seeding ${clients.toLocaleString('en')} clients …`);
@@ -104,7 +93,7 @@ try {
 		await knex.destroy();
 	}
 } finally {
-	for (const child of children) child.kill();
+	double?.kill();
 	rmSync(work, { recursive: true, force: true });
 }
 

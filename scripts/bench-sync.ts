@@ -8,8 +8,9 @@
 //  3. a reconcile with nothing to repair (reads only, ≤ 10 requests);
 //  4. attributes of 10,000 changed clients;
 //  and the naive way (per client one create + one membership call), timed on a sample, extrapolated: the ratio.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { startDoubleProcess } from './lib/listmonk-double-process.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readListmonkConfig, listmonkConfig } from '../extensions/segmentation/src/listmonk/config.ts';
@@ -21,7 +22,7 @@ import { Leases } from '../extensions/segmentation/src/store/lease.ts';
 import { readMappingFromDatabase } from '../extensions/segmentation/src/store/live-schema.ts';
 import { cli, intFlag } from './lib/args.ts';
 import { openKnex } from './lib/db.ts';
-import { NODE22, projectEnv, ROOT } from './lib/env.ts';
+import { projectEnv } from './lib/env.ts';
 import { ensureInstalled } from './lib/prepare.ts';
 import { seedDemo } from './lib/seed.ts';
 
@@ -42,27 +43,13 @@ const TOKEN = 'bench-sync-token';
 /** The double in its own process, as a real server would be (its work does not share this process's CPU time). */
 let double: { url: string; process: ChildProcess } | null = null;
 
-async function startDouble(): Promise<{ url: string; process: ChildProcess }> {
-	const child = spawn(NODE22, [join(ROOT, 'scripts/listmonk-double.ts'), '--port', '0', '--user', USER, '--token', TOKEN], { stdio: ['ignore', 'pipe', 'inherit'] });
-	const url = await new Promise<string>((resolve, reject) => {
-		let out = '';
-		child.stdout!.on('data', (chunk: Buffer) => {
-			out += chunk.toString();
-			const m = /listening on (\S+)/.exec(out);
-			if (m) resolve(m[1]!);
-		});
-		child.once('exit', (code) => reject(new Error(`the Listmonk double exited (${code}) before listening`)));
-	});
-	return { url, process: child };
-}
-
 /** A subscriber as Listmonk has it (for the check that changed attributes arrived). */
 async function remoteAttribs(client: ListmonkClient, email: string): Promise<Record<string, unknown> | null> {
 	return ((await client.subscribers.findByEmail(email))?.attribs as Record<string, unknown> | undefined) ?? null;
 }
 
 try {
-	if (!given) double = await startDouble();
+	if (!given) double = await startDoubleProcess(USER, TOKEN);
 	const config = given ?? listmonkConfig(double!.url, USER, TOKEN);
 	let requests = 0;
 	const client = new ListmonkClient(config, { onEvent: (e) => void (e.type === 'request' && requests++), timeoutMs: 600_000 });

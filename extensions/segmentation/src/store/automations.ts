@@ -6,6 +6,7 @@ import type { AutomationAnchor, SendState } from '../core/automation.ts';
 import type { DiscountType } from '../core/promo-code.ts';
 import type { Mapping } from '../core/mapping.ts';
 import { dialectOf } from './dialects/index.ts';
+import { pushTo } from './listmonk-sync.ts';
 import { issuePersonalCodes } from './promo-codes.ts';
 import { ident, run, sql, type Sql } from './queries/sql.ts';
 import { rows } from './restriction.ts';
@@ -200,7 +201,7 @@ export function skipReason(s: SendToMake): string | null {
 /** Sets the sends' state (and why); a failure counts an attempt. */
 export async function setSendStates(knex: Knex, list: ReadonlyArray<{ sendId: number; state: SendState; reason?: string | null }>, nowMs: number): Promise<void> {
 	const byState = new Map<SendState, Array<{ sendId: number; reason?: string | null }>>();
-	for (const s of list) byState.set(s.state, [...(byState.get(s.state) ?? []), s]);
+	for (const s of list) pushTo(byState, s.state, s);
 	for (const [state, group] of byState) {
 		await updateByCase(knex, AUTOMATION_SENDS_TABLE, 'id', { reason: 'TEXT' }, group.map((g) => ({ id: g.sendId, values: { reason: g.reason ? g.reason.slice(0, 2000) : null } })), {
 			state,
