@@ -4,12 +4,12 @@
 import { parseArgs } from 'node:util';
 import { startDoubleServer } from '../test/listmonk-double/index.ts';
 
-const USAGE = 'Usage: npm run listmonk:double -- --port N --user U --token T [--version v6.2.0] [--host 127.0.0.1]';
+const USAGE = 'Usage: npm run listmonk:double -- --port N --user U --token T [--version v6.2.0] [--host 127.0.0.1] [--messengers telegram,sms]';
 
-let values: { port?: string; user?: string; token?: string; version?: string; host?: string; help?: boolean };
+let values: { port?: string; user?: string; token?: string; version?: string; host?: string; messengers?: string; help?: boolean };
 try {
 	({ values } = parseArgs({
-		options: { port: { type: 'string' }, user: { type: 'string' }, token: { type: 'string' }, version: { type: 'string' }, host: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+		options: { port: { type: 'string' }, user: { type: 'string' }, token: { type: 'string' }, version: { type: 'string' }, host: { type: 'string' }, messengers: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
 		strict: true,
 		allowPositionals: false,
 	}));
@@ -32,7 +32,7 @@ if (!values.user || !values.token) {
 }
 
 const double = await startDoubleServer(
-	{ port, host: values.host ?? '127.0.0.1', version: values.version ?? 'v6.2.0', users: [{ username: values.user, token: values.token, permissions: 'super' }] },
+	{ port, host: values.host ?? '127.0.0.1', version: values.version ?? 'v6.2.0', messengers: (values.messengers ?? '').split(',').map((m) => m.trim()).filter(Boolean), users: [{ username: values.user, token: values.token, permissions: 'super' }] },
 	true,
 );
 console.log(`listmonk double listening on ${double.url}`);

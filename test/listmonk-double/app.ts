@@ -11,6 +11,8 @@ export interface App {
 	readonly users: Users;
 	readonly importer: Importer;
 	readonly version: string;
+	/** the configured messengers: `email` and any postback messengers enabled */
+	readonly messengers: readonly string[];
 	/** the double's start, as created_at of its API users */
 	readonly startedAt: number;
 	versionAtLeast(major: number, minor: number): boolean;

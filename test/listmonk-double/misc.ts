@@ -21,7 +21,7 @@ export function registerMiscRoutes(app: App, route: App['route']): void {
 	route('GET', '/api/config', [], false, () => ({
 		root_url: 'http://localhost:9000',
 		from_email: 'listmonk <noreply@listmonk.yoursite.com>',
-		messengers: ['email'],
+		messengers: [...app.messengers],
 		langs: [{ code: 'en', name: 'English' }],
 		lang: 'en',
 		permissions: PERMISSION_GROUPS,

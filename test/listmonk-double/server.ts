@@ -62,6 +62,7 @@ export class DoubleServer {
 			users,
 			importer: new Importer(store, opts.importRowDelayMs ?? 0),
 			version,
+			messengers: ['email', ...(opts.messengers ?? []).filter((name) => name !== 'email')],
 			startedAt,
 			versionAtLeast: (maj, min) => major > maj || (major === maj && minor >= min),
 			route: (method, pattern, perms, hasId, handler) => this.router.add({ method, pattern, handler: { perms, hasId, handler, isPublic: false } }),

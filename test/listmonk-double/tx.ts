@@ -91,7 +91,7 @@ export function registerTemplateAndTxRoutes(app: App, route: App['route']): void
 		} else {
 			req = await bindBody(ctx, TX_REQ);
 		}
-		const m = validateTx(req);
+		const m = validateTx(req, app.messengers);
 		const tpl = store.templates.get(m.templateId);
 		if (!tpl || tpl.type !== 'tx') throw badRequest(`template ${m.templateId} not found`);
 
@@ -123,7 +123,7 @@ export function registerTemplateAndTxRoutes(app: App, route: App['route']): void
 				throw badRequest(`Error rendering message: ${(error as Error).message}`);
 			}
 			// tx ignores subscriber status and list membership: blocklisted subscribers still get mail
-			store.txMails.push({ templateId: m.templateId, to: sub.email, data: m.data ?? {}, at: Date.now(), subscriberId: sub.id, subject });
+			store.txMails.push({ templateId: m.templateId, to: sub.email, data: m.data ?? {}, at: Date.now(), subscriberId: sub.id, subject, messenger: m.messenger });
 		}
 		if (notFound.length > 0) throw badRequest(notFound.join('; '));
 		return true;
@@ -136,7 +136,7 @@ function goSubscriber(json: Record<string, unknown>): Record<string, unknown> {
 }
 
 /** validateTxMessage, in listmonk's order. */
-function validateTx(req: Map<string, unknown>): { mode: string; emails: string[]; ids: number[]; templateId: number; data: Record<string, unknown> | null; subject: string } {
+function validateTx(req: Map<string, unknown>, messengers: readonly string[]): { mode: string; emails: string[]; ids: number[]; templateId: number; data: Record<string, unknown> | null; subject: string; messenger: string } {
 	const emails = [...((req.get('subscriber_emails') as string[] | null | undefined) ?? [])];
 	const ids = [...((req.get('subscriber_ids') as number[] | null | undefined) ?? [])];
 	const email = str(req.get('subscriber_email'));
@@ -157,6 +157,6 @@ function validateTx(req: Map<string, unknown>): { mode: string; emails: string[]
 	}
 	for (let n = 0; n < emails.length; n++) if (emails[n] !== '') emails[n] = sanitizeEmail(emails[n]!);
 	const messenger = str(req.get('messenger'));
-	if (messenger !== '' && messenger !== 'email') throw badRequest(`Unknown messenger ${messenger}.`);
-	return { mode, emails, ids, templateId: (req.get('template_id') as number | undefined) ?? 0, data: (req.get('data') as Record<string, unknown> | null | undefined) ?? null, subject: str(req.get('subject')) };
+	if (messenger !== '' && !messengers.includes(messenger)) throw badRequest(`Unknown messenger ${messenger}.`);
+	return { mode, emails, ids, templateId: (req.get('template_id') as number | undefined) ?? 0, data: (req.get('data') as Record<string, unknown> | null | undefined) ?? null, subject: str(req.get('subject')), messenger: messenger || 'email' };
 }

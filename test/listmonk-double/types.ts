@@ -22,6 +22,8 @@ export interface DoubleOptions {
 	sendOptinConfirmation?: boolean;
 	/** a pause per imported CSV row, default 0; lets tests observe the `importing` state */
 	importRowDelayMs?: number;
+	/** postback messengers the admin has enabled besides `email` (GET /api/config lists them; tx accepts them) */
+	messengers?: string[];
 }
 
 export interface Fault {
@@ -100,4 +102,6 @@ export interface TxMail {
 	/** the subscriber the message was rendered for (0 for fallback/external recipients) */
 	subscriberId: number;
 	subject: string;
+	/** the messenger it went through (`email` unless another was asked for) */
+	messenger: string;
 }

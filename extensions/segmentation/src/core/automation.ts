@@ -1,4 +1,7 @@
-// Wake-up automations: what one is (checked at the edge), and what a personal message carries. Pure.
+// Automations: what one is (checked at the edge), what a message carries, and which messenger reaches a client. Pure.
+// Two triggers: a client falling asleep (wake-up), or a deal lost over a given reason (refused-deal follow-up). Three
+// actions: a personal promo code by transactional message, a transactional message alone, or an interest tag (a
+// segment on that tag, synced to Listmonk, is the list the client joins — "new arrivals" for an assortment refusal).
 import { z } from 'zod';
 import { formatIssues } from './mapping.ts';
 import { DISCOUNT_TYPES } from './promo-code.ts';
@@ -6,6 +9,18 @@ import { DISCOUNT_TYPES } from './promo-code.ts';
 /** When a client qualifies: a number of days after their next purchase was due, or after their last purchase. */
 export const AUTOMATION_ANCHORS = ['next_purchase_due', 'last_purchase'] as const;
 export type AutomationAnchor = (typeof AUTOMATION_ANCHORS)[number];
+
+/** What starts an automation for a client: falling asleep, or a deal lost over the automation's reason. */
+export const AUTOMATION_TRIGGERS = ['sleeping', 'refused'] as const;
+export type AutomationTrigger = (typeof AUTOMATION_TRIGGERS)[number];
+
+/** What the client gets: a personal code by transactional message, the message alone, or an interest tag. */
+export const AUTOMATION_ACTIONS = ['promo', 'message', 'tag'] as const;
+export type AutomationAction = (typeof AUTOMATION_ACTIONS)[number];
+
+/** Which messenger: the automation's own, or the one the client's lead source maps to (settings). */
+export const AUTOMATION_CHANNELS = ['fixed', 'client'] as const;
+export type AutomationChannel = (typeof AUTOMATION_CHANNELS)[number];
 
 /** The library segment a new wake-up automation targets unless another is chosen. */
 export const DEFAULT_TARGET_TEMPLATE = 'falling-asleep';
@@ -28,6 +43,10 @@ const automationSchema = z
 		tx_template_id: z.coerce.number().int('must be a Listmonk template id').positive('must be a Listmonk template id').max(2_147_483_647).nullable(),
 		messenger: z.string().trim().regex(/^[a-z0-9_-]{1,64}$/i, 'must be a Listmonk messenger name such as email').nullable(),
 		subject: z.string().max(500, 'must be at most 500 characters').nullable(),
+		trigger: z.enum(AUTOMATION_TRIGGERS, { error: 'must be "sleeping" or "refused"' }),
+		loss_reason: z.string({ error: 'must be text' }).trim().min(1, 'must not be empty').max(255, 'must be at most 255 characters').nullable(),
+		action: z.enum(AUTOMATION_ACTIONS, { error: 'must be "promo", "message" or "tag"' }),
+		channel: z.enum(AUTOMATION_CHANNELS, { error: 'must be "fixed" or "client"' }),
 	})
 	.partial();
 
@@ -42,14 +61,71 @@ export function checkAutomationPayload(payload: Record<string, unknown>, saved: 
 	const after = { ...(saved ?? {}), ...payload };
 	if (!saved && (payload['name'] === undefined || payload['name'] === null)) errors.push('name: is required');
 	const active = after['is_active'] === true || after['is_active'] === 1;
-	if (active && (after['tx_template_id'] === null || after['tx_template_id'] === undefined)) errors.push('tx_template_id: an active automation needs the Listmonk transactional template it sends');
-	if (active && (after['segment'] === null || after['segment'] === undefined)) errors.push('segment: an active automation needs the segment it watches');
+	const trigger = after['trigger'] ?? 'sleeping';
+	const action = after['action'] ?? 'promo';
+	const missing = (key: string) => after[key] === null || after[key] === undefined;
+	if (active && action !== 'tag' && missing('tx_template_id')) errors.push('tx_template_id: an active automation needs the Listmonk transactional template it sends');
+	if (active && action === 'tag' && missing('tag')) errors.push('tag: an automation that tags clients needs the tag (a segment on it, synced to Listmonk, is the list they join)');
+	if (active && trigger === 'sleeping' && missing('segment')) errors.push('segment: an active wake-up automation needs the segment it watches');
+	if (trigger === 'refused' && missing('loss_reason')) errors.push('loss_reason: a refused-deal follow-up needs the loss reason it answers (a value of the deals’ loss reason field, e.g. price)');
 	if ((after['discount_type'] ?? 'percent') === 'percent' && Number(after['discount_value'] ?? 0) > 100) errors.push('discount_value: a percent discount is at most 100');
 	return errors;
 }
 
+/** The client's own channel: lead source → Listmonk messenger, as the settings map it. */
+export const leadSourceMessengersSchema = z
+	.array(
+		z.object({
+			lead_source: z.string({ error: 'must be text' }).trim().min(1, 'must not be empty').max(255),
+			messenger: z.string().trim().regex(/^[a-z0-9_-]{1,64}$/i, 'must be a Listmonk messenger name such as telegram'),
+		}),
+		{ error: 'must be a list of { lead_source, messenger }' },
+	)
+	.max(500, 'must have at most 500 entries');
+export type LeadSourceMessengers = z.infer<typeof leadSourceMessengersSchema>;
+
+/** Problems with the settings' lead source → messenger map (null or missing is no map). */
+export function checkLeadSourceMessengers(value: unknown): string[] {
+	if (value === null || value === undefined) return [];
+	const parsed = leadSourceMessengersSchema.safeParse(typeof value === 'string' ? safeJson(value) : value);
+	return parsed.success ? [] : parsed.error.issues.map((i) => `lead_source_messengers${i.path.length ? `.${i.path.join('.')}` : ''}: ${i.message}`);
+}
+
+function safeJson(text: string): unknown {
+	try {
+		return JSON.parse(text);
+	} catch {
+		return text;
+	}
+}
+
+/** The map as the runner uses it (a bad stored value is no map: every client gets the fixed messenger). */
+export function leadSourceMessengerMap(value: unknown): Map<string, string> {
+	const parsed = leadSourceMessengersSchema.safeParse(typeof value === 'string' ? safeJson(value) : value);
+	return new Map(parsed.success ? parsed.data.map((e) => [e.lead_source.trim().toLowerCase(), e.messenger]) : []);
+}
+
+/**
+ * The messenger for one client, and why: the client's own (their lead source mapped) when the automation says so and
+ * Listmonk has that messenger configured, otherwise email (the fixed one for a fixed channel).
+ */
+export function chooseMessenger(
+	channel: AutomationChannel,
+	fixed: string,
+	leadSource: string | null,
+	map: ReadonlyMap<string, string>,
+	configured: ReadonlySet<string>,
+): { messenger: string; note: string } {
+	if (channel === 'fixed') return { messenger: fixed, note: `via ${fixed}` };
+	const wanted = leadSource ? map.get(leadSource.trim().toLowerCase()) : undefined;
+	if (!wanted) return { messenger: 'email', note: leadSource ? `via email (no messenger mapped for lead source “${leadSource}”)` : 'via email (no lead source)' };
+	if (wanted === 'email' || configured.has(wanted)) return { messenger: wanted, note: `via ${wanted} (lead source “${leadSource}”)` };
+	return { messenger: 'email', note: `via email (${wanted} is not configured in Listmonk)` };
+}
+
 export interface WakeUpMessageFacts {
-	code: string;
+	/** null: a message without a code (action "message"). */
+	code: string | null;
 	discountType: string;
 	discountValue: number;
 	validUntilMs: number | null;
@@ -58,21 +134,30 @@ export interface WakeUpMessageFacts {
 	rfmSegment: string | null;
 	lifecycleStage: string | null;
 	lastPurchaseMs: number | null;
+	/** A refused-deal follow-up: the reason the deal was lost. */
+	lossReason?: string | null;
 }
 
-/** What the transactional template gets as `{{ .Tx.Data.* }}`. */
+/** What the transactional template gets as `{{ .Tx.Data.* }}` (the code's fields only when there is a code). */
 export function wakeUpTxData(f: WakeUpMessageFacts): Record<string, unknown> {
 	const day = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString().slice(0, 10));
+	const code =
+		f.code === null
+			? {}
+			: {
+					promo_code: f.code,
+					discount: f.discountType === 'percent' ? `${f.discountValue}%` : String(f.discountValue),
+					discount_type: f.discountType,
+					discount_value: f.discountValue,
+					valid_until: day(f.validUntilMs),
+				};
 	return {
-		promo_code: f.code,
-		discount: f.discountType === 'percent' ? `${f.discountValue}%` : String(f.discountValue),
-		discount_type: f.discountType,
-		discount_value: f.discountValue,
-		valid_until: day(f.validUntilMs),
+		...code,
 		name: f.clientName,
 		rfm_code: f.rfmCode,
 		rfm_segment: f.rfmSegment,
 		lifecycle_stage: f.lifecycleStage,
 		last_purchase: day(f.lastPurchaseMs),
+		...(f.lossReason !== undefined ? { loss_reason: f.lossReason } : {}),
 	};
 }

@@ -6,6 +6,7 @@ import type { DirectusContext } from './context.ts';
 import { InvalidEngineSettingsError, InvalidMappingError, MappingAdminOnlyError, NotInstalledError } from './errors.ts';
 import { engineSettingsFromRow, ENGINE_SETTING_KEYS } from '../core/engine-settings.ts';
 import { parseCron } from '../core/cron.ts';
+import { checkLeadSourceMessengers } from '../core/automation.ts';
 
 /** Who saves: Directus's accountability of the save (null or absent for the system itself: the installer, Flows
  *  without a user, scripts). */
@@ -26,6 +27,10 @@ export async function validateSettingsPayload(
 	knex: Knex = ctx.database,
 	accountability: SaverAccountability | null = null,
 ): Promise<Record<string, unknown>> {
+	if ('lead_source_messengers' in payload) {
+		const errors = checkLeadSourceMessengers(payload['lead_source_messengers']);
+		if (errors.length) throw new InvalidEngineSettingsError({ errors });
+	}
 	const touchesMapping = MAPPING_KEYS.some((key) => key in payload);
 	const touchesEngine = ENGINE_SETTING_KEYS.some((key) => key in payload);
 	if (!touchesMapping && !touchesEngine) return payload;

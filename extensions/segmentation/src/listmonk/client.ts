@@ -8,6 +8,7 @@ import { booleanSchema, profileSchema, serverConfigSchema, type ListmonkProfile 
 import { SubscribersApi } from './subscribers.ts';
 import { Transport, type CallOptions, type TransportOptions } from './transport.ts';
 import { TxApi } from './tx.ts';
+import { CampaignsApi } from './campaigns.ts';
 import { supportsPatch } from './version.ts';
 
 export type ListmonkClientOptions = TransportOptions;
@@ -19,6 +20,7 @@ export class ListmonkClient {
 	readonly subscribers: SubscribersApi;
 	readonly imports: ImportsApi;
 	readonly tx: TxApi;
+	readonly campaigns: CampaignsApi;
 	readonly #http: Transport;
 	/** The server's version, read once (a failed read is tried again next time). */
 	#version: Promise<string | null> | null = null;
@@ -38,6 +40,7 @@ export class ListmonkClient {
 		});
 		this.imports = new ImportsApi(this.#http);
 		this.tx = new TxApi(this.#http);
+		this.campaigns = new CampaignsApi(this.#http);
 	}
 
 	/** GET /api/health: needs valid credentials but no permission, so it is the credentials probe. */
@@ -68,6 +71,13 @@ export class ListmonkClient {
 			});
 		}
 		return this.#version;
+	}
+
+	/** The messengers Listmonk has configured (GET /api/config `messengers`: email plus the enabled postback
+	 *  messengers such as telegram); read each time (an admin may enable one at any moment). */
+	async messengers(options?: CallOptions): Promise<Set<string>> {
+		const config = await this.#http.call('GET /config', serverConfigSchema, (init) => this.#http.api.GET('/config', init), options);
+		return new Set(['email', ...(config.messengers ?? [])]);
 	}
 
 	/** Whether subscriber updates go by PATCH (v6.1+); null while the version is unknown (PATCH is tried first). */

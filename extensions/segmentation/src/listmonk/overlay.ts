@@ -220,6 +220,64 @@ export interface Overlay {
 	}>;
 	'/import/subscribers/logs': PathItem<{ get: Operation<NoParameters, string> }>;
 	'/tx': PathItem<{ post: OperationWithBody<NoParameters, TxMessage, boolean> }>;
+	/** §7: filters by status and tag (repeatable), `no_body`; an empty result has `per_page: 0`. */
+	'/campaigns': PathItem<{
+		get: Operation<QueryParameters<CampaignSearch>, { results: Campaign[]; total: number; per_page: number; page: number }>;
+		post: OperationWithBody<NoParameters, NewCampaign, Campaign>;
+	}>;
+	'/campaigns/{id}': PathItem<{
+		get: Operation<{ query?: { no_body?: boolean }; header?: never; path: { id: number }; cookie?: never }, Campaign>;
+		delete: Operation<ById, boolean>;
+	}>;
+	/** §7: the status transitions; `running` on a campaign with `send_at` is stored as `scheduled`. */
+	'/campaigns/{id}/status': PathItem<{ put: OperationWithBody<ById, { status: CampaignStatus }, Campaign> }>;
 }
+
+export type CampaignStatus = 'draft' | 'scheduled' | 'running' | 'paused' | 'cancelled' | 'finished';
+
+/** §7 create: `lists` required non-empty; `send_at` RFC3339 in the future (creating with it does not schedule). */
+export type NewCampaign = {
+	name: string;
+	subject: string;
+	lists: number[];
+	type?: 'regular' | 'optin';
+	content_type?: 'richtext' | 'html' | 'markdown' | 'plain' | 'visual';
+	body?: string;
+	altbody?: string;
+	template_id?: number;
+	send_at?: string | null;
+	messenger?: string;
+	tags?: string[];
+	from_email?: string;
+	headers?: Array<Record<string, string>>;
+};
+
+export type Campaign = {
+	id: number;
+	uuid?: string;
+	name: string;
+	subject: string;
+	status: CampaignStatus;
+	send_at?: string | null;
+	tags?: string[] | null;
+	lists?: Array<{ id: number | null; name: string }>;
+	views?: number;
+	clicks?: number;
+	bounces?: number;
+	to_send?: number;
+	sent?: number;
+	started_at?: string | null;
+};
+
+export type CampaignSearch = {
+	status?: CampaignStatus[];
+	tag?: string[];
+	query?: string;
+	page?: number;
+	per_page?: PerPage;
+	no_body?: boolean;
+	order_by?: 'name' | 'status' | 'created_at' | 'updated_at';
+	order?: SortOrder;
+};
 
 export type paths = Omit<GeneratedPaths, keyof Overlay> & Overlay;

@@ -103,7 +103,22 @@ export const profileSchema = z.object({
 		.transform((value) => value ?? null),
 });
 
-export const serverConfigSchema = z.object({ version: z.string().nullish() });
+export const campaignSchema = z.object({
+	id,
+	name: z.string(),
+	subject: z.string(),
+	status: z.enum(['draft', 'scheduled', 'running', 'paused', 'cancelled', 'finished']),
+	send_at: z.string().nullish().transform((v) => v ?? null),
+	tags: z.array(z.string()).nullish().transform((v) => v ?? []),
+	views: z.number().int().nullish().transform((v) => v ?? 0),
+	clicks: z.number().int().nullish().transform((v) => v ?? 0),
+	bounces: z.number().int().nullish().transform((v) => v ?? 0),
+	to_send: z.number().int().nullish().transform((v) => v ?? 0),
+	sent: z.number().int().nullish().transform((v) => v ?? 0),
+});
+export type ListmonkCampaign = z.output<typeof campaignSchema>;
+
+export const serverConfigSchema = z.object({ version: z.string().nullish(), messengers: z.array(z.string()).nullish() });
 
 export const booleanSchema = z.boolean();
 export const textSchema = z.string();

@@ -1,14 +1,16 @@
-// Wake-up automations in the database, set-based: who qualifies today (one INSERT … SELECT per automation, unique per
-// sleep episode), a code for each in the same transaction that records it, and the sends' states as Listmonk answers.
+// Automations in the database, set-based: who qualifies today (one INSERT … SELECT per automation, unique per episode:
+// the sleep's last purchase, or the refused deal's close), a code for each in the same transaction that records it (or
+// a tag, with the client queued for re-qualifying), and the sends' states as Listmonk answers.
 import type { Knex } from 'knex';
 import { AUTOMATION_NAMES, PROMO_NAMES, SEGMENT_NAMES } from '../core/base-names.ts';
-import type { AutomationAnchor, SendState } from '../core/automation.ts';
+import type { AutomationAction, AutomationAnchor, AutomationChannel, AutomationTrigger, SendState } from '../core/automation.ts';
+import { enqueueClients } from './change-queue.ts';
 import type { DiscountType } from '../core/promo-code.ts';
 import type { Mapping } from '../core/mapping.ts';
 import { dialectOf } from './dialects/index.ts';
 import { pushTo } from './listmonk-sync.ts';
 import { issuePersonalCodes } from './promo-codes.ts';
-import { ident, run, sql, type Sql } from './queries/sql.ts';
+import { ident, join, run, sql, type Sql } from './queries/sql.ts';
 import { rows } from './restriction.ts';
 import { AUTOMATION_SENDS_TABLE } from './tables.ts';
 import { updateByCase } from './update-by-case.ts';
@@ -16,6 +18,8 @@ import { updateByCase } from './update-by-case.ts';
 export const DAY_MS = 86_400_000;
 /** Clients per issuing transaction. */
 const ISSUE_ROUND = 5000;
+/** A refused deal older than the delay plus this is history (an existing base's old refusals start nothing). */
+export const REFUSED_LOOKBACK_DAYS = 30;
 /** Email statuses that mean "don't write to this person" (Listmonk's opt-outs pulled back by the sync). */
 const OPTED_OUT = ['unsubscribed', 'blocklisted', 'refused'];
 
@@ -35,6 +39,11 @@ export interface Automation {
 	txTemplateId: number | null;
 	messenger: string;
 	subject: string | null;
+	trigger: AutomationTrigger;
+	lossReason: string | null;
+	action: AutomationAction;
+	tag: number | null;
+	channel: AutomationChannel;
 }
 
 export async function readAutomations(knex: Knex, only: number | null): Promise<Automation[]> {
@@ -54,22 +63,49 @@ export async function readAutomations(knex: Knex, only: number | null): Promise<
 		txTemplateId: num(r['tx_template_id']),
 		messenger: (r['messenger'] as string | null) || 'email',
 		subject: (r['subject'] as string | null) || null,
+		trigger: r['trigger'] === 'refused' ? 'refused' : 'sleeping',
+		lossReason: (r['loss_reason'] as string | null) ?? null,
+		action: r['action'] === 'message' || r['action'] === 'tag' ? r['action'] : 'promo',
+		tag: num(r['tag']),
+		channel: r['channel'] === 'client' ? 'client' : 'fixed',
 	}));
 }
 
-/** The clients who qualify today and have no send for this episode or within the cooldown (a sub-query). */
+/** The clients who qualify today and have no send for this episode or within the cooldown (a sub-query). A message
+ *  needs consent, an address and no opt-out; a tag does not (the sync asks for consent before any list). */
 function qualifyingQuery(knex: Knex, m: Mapping, a: Automation, nowMs: number): Sql {
 	const d = dialectOf(knex);
 	const c = { clients: ident(m.client_collection), consent: ident(m.client_consent_field), email: ident(m.client_email_field) };
+	const reachable =
+		a.action === 'tag'
+			? sql``
+			: sql` AND c.${c.consent} = ${true} AND c.${c.email} IS NOT NULL AND c.${c.email} <> ''
+			AND (c.listmonk_email_status IS NULL OR c.listmonk_email_status NOT IN (${OPTED_OUT[0]}, ${OPTED_OUT[1]}, ${OPTED_OUT[2]}))`;
+	const notYet = (episode: Sql) => sql`NOT EXISTS (SELECT 1 FROM ${ident(AUTOMATION_SENDS_TABLE)} s WHERE s.automation_id = ${a.id} AND s.client_id = c.id
+				AND (s.episode = ${episode} OR s.created_at > ${nowMs - a.cooldownDays * DAY_MS}))`;
+	if (a.trigger === 'refused') {
+		if (!m.deal_loss_reason_field) throw new Error('the mapping has no loss reason field (deal_loss_reason_field): a refused-deal follow-up has nothing to read');
+		const deal = { table: ident(m.deal_collection), client: ident(m.deal_client_field), status: ident(m.deal_status_field), reason: ident(m.deal_loss_reason_field), closed: ident(m.deal_closed_field) };
+		const closedMs = d.ms(sql`dl.${deal.closed}`);
+		const due = nowMs - a.delayDays * DAY_MS;
+		// the latest refusal over this reason per client, the delay past it, and no purchase since
+		const inSegment = a.segment === null ? sql`` : sql` AND EXISTS (SELECT 1 FROM ${ident(SEGMENT_NAMES.members)} sm WHERE sm.segment = ${a.segment} AND sm.client = c.id)`;
+		return sql`SELECT c.id AS client_id, r.episode AS episode
+			FROM (SELECT dl.${deal.client} AS client_id, MAX(${closedMs}) AS episode FROM ${deal.table} dl
+				WHERE dl.${deal.status} = ${m.deal_status_lost} AND dl.${deal.reason} = ${a.lossReason ?? ''} AND dl.${deal.closed} IS NOT NULL AND dl.${deal.client} IS NOT NULL
+				GROUP BY dl.${deal.client}) r
+			JOIN ${c.clients} c ON c.id = r.client_id
+			WHERE r.episode <= ${due} AND r.episode > ${due - REFUSED_LOOKBACK_DAYS * DAY_MS}
+				AND (c.last_purchase_at IS NULL OR ${d.ms(sql`c.last_purchase_at`)} < r.episode)${reachable}${inSegment}
+				AND ${notYet(sql`r.episode`)}`;
+	}
 	const anchor = d.ms(sql`c.${ident(a.anchor === 'last_purchase' ? 'last_purchase_at' : 'next_purchase_due_at')}`);
 	const episode = sql`COALESCE(${d.ms(sql`c.last_purchase_at`)}, 0)`;
 	return sql`SELECT c.id AS client_id, ${episode} AS episode
 		FROM ${ident(SEGMENT_NAMES.members)} sm JOIN ${c.clients} c ON c.id = sm.client
-		WHERE sm.segment = ${a.segment ?? 0} AND c.${c.consent} = ${true} AND c.${c.email} IS NOT NULL AND c.${c.email} <> ''
-			AND (c.listmonk_email_status IS NULL OR c.listmonk_email_status NOT IN (${OPTED_OUT[0]}, ${OPTED_OUT[1]}, ${OPTED_OUT[2]}))
+		WHERE sm.segment = ${a.segment ?? 0}${reachable}
 			AND ${anchor} IS NOT NULL AND ${anchor} + ${a.delayDays * DAY_MS} <= ${nowMs}
-			AND NOT EXISTS (SELECT 1 FROM ${ident(AUTOMATION_SENDS_TABLE)} s WHERE s.automation_id = ${a.id} AND s.client_id = c.id
-				AND (s.episode = ${episode} OR s.created_at > ${nowMs - a.cooldownDays * DAY_MS}))`;
+			AND ${notYet(episode)}`;
 }
 
 /** Records a pending send for each client who qualifies now; returns how many were added. */
@@ -104,6 +140,7 @@ export async function previewQualifying(knex: Knex, m: Mapping, a: Automation, n
  * a second code for one episode.
  */
 export async function issuePendingCodes(knex: Knex, a: Automation, nowMs: number): Promise<number> {
+	if (a.action !== 'promo') return 0;
 	let issued = 0;
 	for (let round = 0; round < 10_000; round++) {
 		const done = await knex.transaction(async (trx) => {
@@ -127,12 +164,49 @@ export async function issuePendingCodes(knex: Knex, a: Automation, nowMs: number
 	return issued;
 }
 
+/** A message without a code: pending sends are ready to go as they are. */
+export async function readyPendingMessages(knex: Knex, a: Automation): Promise<number> {
+	if (a.action !== 'message') return 0;
+	return Number(await knex(AUTOMATION_SENDS_TABLE).where({ automation_id: a.id, state: 'pending' }).update({ state: 'issued' }));
+}
+
+/**
+ * The tag action: each pending client gets the tag (as if set by hand: it stays until removed) and is queued for
+ * re-qualifying — all in one transaction per round, so the segment on the tag (and its Listmonk list) takes them in.
+ */
+export async function tagPendingClients(knex: Knex, a: Automation, nowMs: number): Promise<number> {
+	if (a.action !== 'tag' || a.tag === null) return 0;
+	const d = dialectOf(knex);
+	let tagged = 0;
+	for (let round = 0; round < 10_000; round++) {
+		const done = await knex.transaction(async (trx) => {
+			const pending = await trx(AUTOMATION_SENDS_TABLE).where({ automation_id: a.id, state: 'pending' }).orderBy('id').limit(ISSUE_ROUND).select('id', 'client_id');
+			if (!pending.length) return 0;
+			const ids = pending.map((p) => Number(p.id));
+			await run(
+				trx,
+				sql`INSERT INTO ${ident(SEGMENT_NAMES.clientTags)} (client, tag, source, added_at)
+				SELECT s.client_id, ${a.tag}, 'manual', ${d.instant(nowMs)} FROM ${ident(AUTOMATION_SENDS_TABLE)} s
+				WHERE s.id IN (${join(ids.map((id) => sql`${id}`), ', ')}) AND EXISTS (SELECT 1 FROM ${ident(SEGMENT_NAMES.tags)} t WHERE t.id = ${a.tag})
+				ON CONFLICT DO NOTHING`,
+			);
+			await enqueueClients(trx, pending.map((p) => Number(p.client_id)), nowMs);
+			await trx(AUTOMATION_SENDS_TABLE).whereIn('id', ids).update({ state: 'sent', sent_at: nowMs, channel: 'tag', reason: `tagged (tag ${a.tag})` });
+			return pending.length;
+		});
+		tagged += done;
+		if (done < ISSUE_ROUND) break;
+	}
+	return tagged;
+}
+
 export interface SendToMake {
 	sendId: number;
 	clientId: number;
 	episode: number;
-	code: string;
+	code: string | null;
 	attempts: number;
+	leadSource: string | null;
 	/** What the client is now (a purchase since, a withdrawn consent, an opt-out: the send is skipped). */
 	currentEpisode: number;
 	consent: boolean;
@@ -153,10 +227,11 @@ export async function issuedSends(knex: Knex, m: Mapping, automationId: number, 
 	const d = dialectOf(knex);
 	const c = { clients: ident(m.client_collection), consent: ident(m.client_consent_field), email: ident(m.client_email_field) };
 	const name = m.client_name_field ? sql`c.${ident(m.client_name_field)}` : sql`NULL`;
+	const leadSource = m.client_lead_source_field ? sql`c.${ident(m.client_lead_source_field)}` : sql`NULL`;
 	const found = rows(
 		await run(
 			knex,
-			sql`SELECT s.id AS send_id, s.client_id AS client_id, s.episode AS episode, s.code AS code, s.attempts AS attempts,
+			sql`SELECT s.id AS send_id, ${leadSource} AS lead_source, s.client_id AS client_id, s.episode AS episode, s.code AS code, s.attempts AS attempts,
 				COALESCE(${d.ms(sql`c.last_purchase_at`)}, 0) AS current_episode, c.${c.consent} AS consent, c.${c.email} AS email,
 				c.listmonk_email_status AS email_status, c.listmonk_subscriber_id AS subscriber_id, ${name} AS name, c.rfm_code AS rfm_code,
 				c.rfm_segment AS rfm_segment, c.lifecycle_stage AS lifecycle_stage, ${d.ms(sql`p.valid_until`)} AS valid_until_ms,
@@ -172,8 +247,9 @@ export async function issuedSends(knex: Knex, m: Mapping, automationId: number, 
 		sendId: Number(r['send_id']),
 		clientId: Number(r['client_id']),
 		episode: Number(r['episode']),
-		code: String(r['code']),
+		code: (r['code'] as string | null) ?? null,
 		attempts: Number(r['attempts'] ?? 0),
+		leadSource: (r['lead_source'] as string | null) ?? null,
 		currentEpisode: Number(r['current_episode'] ?? 0),
 		consent: r['consent'] === true || r['consent'] === 1,
 		email: (r['email'] as string | null) ?? null,
@@ -192,18 +268,20 @@ export async function issuedSends(knex: Knex, m: Mapping, automationId: number, 
 /** Why a send must not go out now (null: it may). */
 export function skipReason(s: SendToMake): string | null {
 	if (s.email === null) return 'the client is gone or has no address';
-	if (s.currentEpisode !== s.episode) return 'bought again before the message went out';
+	// the episode is the sleep's last purchase or the refusal's close: any purchase after it ends it
+	if (s.currentEpisode > s.episode) return 'bought again before the message went out';
 	if (!s.consent) return 'email consent withdrawn';
 	if (s.emailStatus !== null && OPTED_OUT.includes(s.emailStatus)) return `opted out in Listmonk (${s.emailStatus})`;
 	return null;
 }
 
-/** Sets the sends' state (and why); a failure counts an attempt. */
-export async function setSendStates(knex: Knex, list: ReadonlyArray<{ sendId: number; state: SendState; reason?: string | null }>, nowMs: number): Promise<void> {
-	const byState = new Map<SendState, Array<{ sendId: number; reason?: string | null }>>();
+/** Sets the sends' state (and why, and the channel used); a failure counts an attempt. */
+export async function setSendStates(knex: Knex, list: ReadonlyArray<{ sendId: number; state: SendState; reason?: string | null; channel?: string }>, nowMs: number): Promise<void> {
+	const byState = new Map<SendState, Array<{ sendId: number; reason?: string | null; channel?: string }>>();
 	for (const s of list) pushTo(byState, s.state, s);
 	for (const [state, group] of byState) {
-		await updateByCase(knex, AUTOMATION_SENDS_TABLE, 'id', { reason: 'TEXT' }, group.map((g) => ({ id: g.sendId, values: { reason: g.reason ? g.reason.slice(0, 2000) : null } })), {
+		const withChannel = group.some((g) => g.channel !== undefined);
+		await updateByCase(knex, AUTOMATION_SENDS_TABLE, 'id', withChannel ? { reason: 'TEXT', channel: 'TEXT' } : { reason: 'TEXT' }, group.map((g) => ({ id: g.sendId, values: { reason: g.reason ? g.reason.slice(0, 2000) : null, ...(withChannel ? { channel: g.channel ?? null } : {}) } })), {
 			state,
 			...(state === 'sent' ? { sent_at: nowMs } : {}),
 		});

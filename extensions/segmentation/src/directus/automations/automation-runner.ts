@@ -1,14 +1,16 @@
-// Runs the wake-up automations: every day (the scheduler's "automations" job) and on demand, once per cluster (lease
-// "automations"). Per automation: who qualifies is recorded set-based, a personal code is issued for each in the same
-// transaction, then each gets one Listmonk transactional message with the code. Exactly one code and at most one
-// message per sleep episode, across crashes and retries: a send is marked `sending` before Listmonk is called, and
-// one a crash left there is never repeated. One failing automation never stops the others.
-import { DEFAULT_TARGET_TEMPLATE, wakeUpTxData } from '../../core/automation.ts';
+// Runs the automations (wake-up and refused-deal follow-ups): every day (the scheduler's "automations" job) and on
+// demand, once per cluster (lease "automations"). Per automation: who qualifies is recorded set-based; then, in the
+// same transaction as that, a personal code is issued for each (or a tag set); then each gets one Listmonk
+// transactional message, on the automation's messenger or the client's own. Exactly one code and at most one message
+// per episode, across crashes and retries: a send is marked `sending` before Listmonk is called, and one a crash left
+// there is never repeated. One failing automation never stops the others.
+import { chooseMessenger, DEFAULT_TARGET_TEMPLATE, leadSourceMessengerMap, wakeUpTxData } from '../../core/automation.ts';
+import { SETTINGS_COLLECTION } from '../../core/base-names.ts';
 import type { Mapping } from '../../core/mapping.ts';
 import { ListmonkError } from '../../listmonk/errors.ts';
 import type { ListmonkClient } from '../../listmonk/client.ts';
 import {
-	abandonInterrupted, issuedSends, issuePendingCodes, previewQualifying, readAutomations, recordAutomationRun, recordQualifying, segmentOfTemplate, setSendStates, skipReason,
+	abandonInterrupted, issuedSends, issuePendingCodes, previewQualifying, readAutomations, readyPendingMessages, recordAutomationRun, recordQualifying, segmentOfTemplate, setSendStates, skipReason, tagPendingClients,
 	type Automation, type SendToMake,
 } from '../../store/automations.ts';
 import { LeaseBusyError, type Leases } from '../../store/lease.ts';
@@ -31,6 +33,8 @@ export interface AutomationRunResult {
 	name: string;
 	qualified: number;
 	codes_issued: number;
+	/** The tag action: clients tagged (and queued to join the tag's segment). */
+	tagged: number;
 	sent: number;
 	skipped: number;
 	failed: number;
@@ -77,42 +81,54 @@ export class AutomationRunner {
 		const [a] = await readAutomations(this.ctx.database, id);
 		if (!m || !a) return null;
 		const target = await this.target(a);
-		if (target === null) return { total: 0, clients: [], automation: a };
+		if (target === null && a.trigger === 'sleeping') return { total: 0, clients: [], automation: a };
 		return { ...(await previewQualifying(this.ctx.database, m, { ...a, segment: target }, nowMs, 1000)), automation: a };
 	}
 
+	/** The segment watched: a wake-up automation's default is the library's "Falling asleep"; a refused-deal
+	 *  follow-up without one watches the whole base. */
 	private async target(a: Automation): Promise<number | null> {
+		if (a.trigger === 'refused') return a.segment;
 		return a.segment ?? (await segmentOfTemplate(this.ctx.database, DEFAULT_TARGET_TEMPLATE));
 	}
 
 	private async runOne(m: Mapping, given: Automation, nowMs: number): Promise<AutomationRunResult> {
 		const knex = this.ctx.database;
-		const result: AutomationRunResult = { automation: given.id, name: given.name, qualified: 0, codes_issued: 0, sent: 0, skipped: 0, failed: 0, waiting: 0, interrupted: 0, error: null };
+		const result: AutomationRunResult = { automation: given.id, name: given.name, qualified: 0, codes_issued: 0, tagged: 0, sent: 0, skipped: 0, failed: 0, waiting: 0, interrupted: 0, error: null };
 		try {
-			const client = this.listmonk();
-			if (!client) throw new Error('Listmonk not configured: set LISTMONK_URL, LISTMONK_API_USER and LISTMONK_API_TOKEN');
-			if (given.txTemplateId === null) throw new Error('no Listmonk transactional template is set (tx_template_id)');
 			const segment = await this.target(given);
-			if (segment === null) throw new Error('no target segment (and the library’s “Falling asleep” segment is gone)');
+			if (segment === null && given.trigger === 'sleeping') throw new Error('no target segment (and the library’s “Falling asleep” segment is gone)');
 			const a = { ...given, segment };
-			result.interrupted = await abandonInterrupted(knex, a.id);
-			result.qualified = await recordQualifying(knex, m, a, nowMs);
-			result.codes_issued = await issuePendingCodes(knex, a, nowMs);
-			await this.sendIssued(m, a, client, result, nowMs);
+			if (a.action === 'tag') {
+				// no message: Listmonk hears of it through the tag's segment, synced like any other
+				if (a.tag === null) throw new Error('no tag is set for the tag action');
+				result.qualified = await recordQualifying(knex, m, a, nowMs);
+				result.tagged = await tagPendingClients(knex, a, nowMs);
+			} else {
+				const client = this.listmonk();
+				if (!client) throw new Error('Listmonk not configured: set LISTMONK_URL, LISTMONK_API_USER and LISTMONK_API_TOKEN');
+				if (a.txTemplateId === null) throw new Error('no Listmonk transactional template is set (tx_template_id)');
+				result.interrupted = await abandonInterrupted(knex, a.id);
+				result.qualified = await recordQualifying(knex, m, a, nowMs);
+				result.codes_issued = await issuePendingCodes(knex, a, nowMs);
+				await readyPendingMessages(knex, a);
+				await this.sendIssued(m, a, client, result, nowMs);
+			}
 		} catch (error) {
 			result.error = (error instanceof Error ? error.message : String(error)).slice(0, 2000);
 			this.ctx.logger.warn(`[segmentation] automation ${given.id} (${given.name}): ${result.error}`);
 		}
 		const summary = result.error
 			? `Failed: ${result.error}`
-			: `${result.qualified} qualified, ${result.codes_issued} codes issued, ${result.sent} sent, ${result.skipped} skipped, ${result.failed} failed${result.waiting ? `, ${result.waiting} waiting for the next run` : ''}${result.interrupted ? `, ${result.interrupted} interrupted earlier (not resent)` : ''}`;
+			: `${result.qualified} qualified, ${given.action === 'tag' ? `${result.tagged} tagged` : `${result.codes_issued} codes issued`}, ${result.sent} sent, ${result.skipped} skipped, ${result.failed} failed${result.waiting ? `, ${result.waiting} waiting for the next run` : ''}${result.interrupted ? `, ${result.interrupted} interrupted earlier (not resent)` : ''}`;
 		await recordAutomationRun(knex, given.id, nowMs, summary).catch(() => undefined);
-		if (result.sent || result.failed || result.error) this.ctx.logger.info(`[segmentation] automation ${given.id} (${given.name}): ${summary}`);
+		if (result.sent || result.tagged || result.failed || result.error) this.ctx.logger.info(`[segmentation] automation ${given.id} (${given.name}): ${summary}`);
 		return result;
 	}
 
 	private async sendIssued(m: Mapping, a: Automation, client: ListmonkClient, result: AutomationRunResult, nowMs: number): Promise<void> {
 		const knex = this.ctx.database;
+		const channel = await this.channelFor(a, client);
 		for (let round = 0; round < 10_000; round++) {
 			const batch = await issuedSends(knex, m, a.id, SEND_ROUND);
 			if (!batch.length) return;
@@ -126,7 +142,7 @@ export class AutomationRunner {
 				// marked right before Listmonk is called: a crash from here on never sends these twice (and leaves the
 				// rest of the batch issued, to be sent by the next run)
 				await setSendStates(knex, group.map((s) => ({ sendId: s.sendId, state: 'sending' as const })), nowMs);
-				const outcomes = await Promise.all(group.map((s) => this.sendOne(client, a, s)));
+				const outcomes = await Promise.all(group.map((s) => this.sendOne(client, a, s, channel(s.leadSource))));
 				await setSendStates(knex, outcomes, Date.now());
 				for (const o of outcomes) {
 					if (o.state === 'sent') result.sent++;
@@ -141,20 +157,39 @@ export class AutomationRunner {
 		}
 	}
 
-	private async sendOne(client: ListmonkClient, a: Automation, s: SendToMake): Promise<{ sendId: number; state: 'sent' | 'issued' | 'failed'; reason: string | null }> {
-		const data = wakeUpTxData({ code: s.code, discountType: s.discountType, discountValue: s.discountValue, validUntilMs: s.validUntilMs, clientName: s.name, rfmCode: s.rfmCode, rfmSegment: s.rfmSegment, lifecycleStage: s.lifecycleStage, lastPurchaseMs: s.currentEpisode || null });
+	/** Each client's messenger: fixed, or their lead source's — checked against what Listmonk has configured (read
+	 *  once per run; email when Listmonk won't say). */
+	private async channelFor(a: Automation, client: ListmonkClient): Promise<(leadSource: string | null) => { messenger: string; note: string }> {
+		if (a.channel === 'fixed') return () => chooseMessenger('fixed', a.messenger, null, new Map(), new Set());
+		const row = (await this.ctx.database(SETTINGS_COLLECTION).first('lead_source_messengers').catch(() => null)) as { lead_source_messengers?: unknown } | null | undefined;
+		const map = leadSourceMessengerMap(row?.lead_source_messengers ?? null);
+		const configured = await client.messengers().catch((error: unknown) => {
+			this.ctx.logger.warn(`[segmentation] automation ${a.id}: could not read Listmonk's messengers (${error instanceof Error ? error.message : String(error)}); using email`);
+			return new Set(['email']);
+		});
+		return (leadSource) => chooseMessenger('client', a.messenger, leadSource, map, configured);
+	}
+
+	private async sendOne(
+		client: ListmonkClient,
+		a: Automation,
+		s: SendToMake,
+		via: { messenger: string; note: string },
+	): Promise<{ sendId: number; state: 'sent' | 'issued' | 'failed'; reason: string | null; channel: string }> {
+		const data = wakeUpTxData({ code: s.code, discountType: s.discountType, discountValue: s.discountValue, validUntilMs: s.validUntilMs, clientName: s.name, rfmCode: s.rfmCode, rfmSegment: s.rfmSegment, lifecycleStage: s.lifecycleStage, lastPurchaseMs: s.currentEpisode || null, ...(a.trigger === 'refused' ? { lossReason: a.lossReason } : {}) });
 		const recipient = s.subscriberId !== null ? { subscriber_ids: [s.subscriberId] } : { subscriber_emails: [s.email!], subscriber_mode: 'fallback' as const };
+		const channel = via.messenger;
 		try {
-			await client.tx.send({ template_id: a.txTemplateId!, ...recipient, data, messenger: a.messenger, ...(a.subject ? { subject: a.subject } : {}) } as Parameters<ListmonkClient['tx']['send']>[0]);
-			return { sendId: s.sendId, state: 'sent', reason: `via ${a.messenger}` };
+			await client.tx.send({ template_id: a.txTemplateId!, ...recipient, data, messenger: via.messenger, ...(a.subject ? { subject: a.subject } : {}) } as Parameters<ListmonkClient['tx']['send']>[0]);
+			return { sendId: s.sendId, state: 'sent', reason: via.note, channel };
 		} catch (error) {
 			const message = error instanceof Error ? error.message : String(error);
 			// refused before anything was queued: safe to try again (up to a point)
 			if (error instanceof ListmonkError && ['auth', 'permission', 'not_found', 'bad_request', 'conflict'].includes(error.kind)) {
-				return s.attempts + 1 >= MAX_ATTEMPTS ? { sendId: s.sendId, state: 'failed', reason: `Listmonk refused it ${MAX_ATTEMPTS} times: ${message}` } : { sendId: s.sendId, state: 'issued', reason: `Listmonk refused it (tried again next run): ${message}` };
+				return s.attempts + 1 >= MAX_ATTEMPTS ? { sendId: s.sendId, state: 'failed', reason: `Listmonk refused it ${MAX_ATTEMPTS} times: ${message}`, channel } : { sendId: s.sendId, state: 'issued', reason: `Listmonk refused it (tried again next run): ${message}`, channel };
 			}
 			// a timeout, a dropped connection, a 5xx: it may have been sent — never repeated
-			return { sendId: s.sendId, state: 'failed', reason: `may have been sent, so not repeated: ${message}` };
+			return { sendId: s.sendId, state: 'failed', reason: `may have been sent, so not repeated: ${message}`, channel };
 		}
 	}
 }

@@ -1,9 +1,9 @@
-// /segmentation/automations/:id/*: a wake-up automation run on demand (update on automations — it writes the run's
-// result — and create on promo codes), who would qualify today without issuing anything, and its log of who got what
+// /segmentation/automations/:id/*: an automation run on demand (update on automations — it writes the run's result —
+// and create on promo codes and client tags, which it may issue), who would qualify today without issuing anything, and its log of who got what
 // (both read the automation and the clients).
 import type { Router } from 'express';
 import { z } from 'zod';
-import { AUTOMATION_NAMES, PROMO_NAMES } from '../../core/base-names.ts';
+import { AUTOMATION_NAMES, PROMO_NAMES, SEGMENT_NAMES } from '../../core/base-names.ts';
 import { listSends } from '../../store/automations.ts';
 import { need } from '../access.ts';
 import type { AutomationRunner } from '../automations/automation-runner.ts';
@@ -26,7 +26,7 @@ export function mountAutomationRoutes(router: Router, ctx: DirectusContext, runn
 
 	router.post(
 		'/automations/:id/run',
-		route([...need('update', A), ...need('create', PROMO_NAMES.codes)], async (req) => {
+		route([...need('update', A), ...need('create', PROMO_NAMES.codes), ...need('create', SEGMENT_NAMES.clientTags)], async (req) => {
 			const id = await existing(req);
 			parse(z.object({}).strict(), req.body, 'body');
 			const results = await runner.run(id);
