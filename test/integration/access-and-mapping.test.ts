@@ -160,7 +160,7 @@ describe('access and mapping', () => {
 			const granted = await d.knex('directus_permissions').where({ policy: policyId }).select('collection', 'action');
 			expect(granted.length).toBeGreaterThan(10);
 			expect(granted.filter((p) => String(p.collection).startsWith('directus_'))).toEqual([]);
-			const base = ['clients', 'deals', 'deal_items', 'products', 'product_categories', 'segmentation_settings', 'tags', 'client_tags', 'segments', 'segment_members', 'promo_codes', 'automations'];
+			const base = ['clients', 'deals', 'deal_items', 'products', 'product_categories', 'segmentation_settings', 'tags', 'client_tags', 'segments', 'segment_members', 'promo_codes', 'automations', 'promo_sequences'];
 			expect([...new Set(granted.map((p) => p.collection))].sort()).toEqual([...base].sort());
 			expect(granted.filter((p) => ['clients', 'deals', 'deal_items', 'products', 'product_categories'].includes(p.collection)).every((p) => p.action === 'read')).toBe(true);
 		});

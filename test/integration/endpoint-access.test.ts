@@ -21,8 +21,9 @@ interface Endpoint {
 }
 
 const EVERYONE_WITH_ACCESS: Principal[] = ['marketer', 'admin'];
-/** An automation made in beforeAll (its routes take its id). */
+/** An automation and a promo sequence made in beforeAll (their routes take their ids). */
 let automation = 0;
+let sequence = 0;
 const ENDPOINTS: Endpoint[] = [
 	{ method: 'GET', path: () => '/segmentation/status', allowed: ['settings reader', 'segment viewer', 'marketer', 'admin'] },
 	{ method: 'GET', path: () => '/segmentation/runs', allowed: ['settings reader', 'segment viewer', 'marketer', 'admin'] },
@@ -48,6 +49,10 @@ const ENDPOINTS: Endpoint[] = [
 	{ method: 'POST', path: () => `/segmentation/automations/${automation}/run`, body: {}, allowed: EVERYONE_WITH_ACCESS },
 	{ method: 'GET', path: () => `/segmentation/automations/${automation}/preview`, allowed: EVERYONE_WITH_ACCESS },
 	{ method: 'GET', path: () => `/segmentation/automations/${automation}/log`, allowed: EVERYONE_WITH_ACCESS },
+	// a sequence's launch makes its list segment, a cancel switches it off; its status reads the sequence
+	{ method: 'POST', path: () => `/segmentation/sequences/${sequence}/launch`, body: {}, allowed: EVERYONE_WITH_ACCESS },
+	{ method: 'GET', path: () => `/segmentation/sequences/${sequence}/status`, allowed: EVERYONE_WITH_ACCESS },
+	{ method: 'POST', path: () => `/segmentation/sequences/${sequence}/cancel`, body: {}, allowed: EVERYONE_WITH_ACCESS },
 	// the mapping is schema: only admins change it, so only they probe it
 	{ method: 'POST', path: () => '/segmentation/mapping/check', body: { deal_status_won: 'won' }, allowed: ['admin'] },
 ];
@@ -101,6 +106,12 @@ describe('endpoint access', () => {
 		const made = await d.http('POST', '/items/automations', { name: 'Access check', segment, anchor: 'last_purchase', delay_days: 30, discount_value: 5, tx_template_id: 3 });
 		expect(made.status, JSON.stringify(made.body)).toBe(200);
 		automation = made.body.data.id;
+		const code = await d.http('POST', '/items/promo_codes', { code: 'ACCESS-10', kind: 'shared', discount_type: 'percent', discount_value: 10 });
+		expect(code.status, JSON.stringify(code.body)).toBe(200);
+		const steps = [{ name: 'Announcement', send_at: new Date(Date.now() + 86_400_000).toISOString(), subject: 'Hello', body: '<p>Hi</p>' }];
+		const seq = await d.http('POST', '/items/promo_sequences', { name: 'Access check', segment, promo_code: code.body.data.id, steps });
+		expect(seq.status, JSON.stringify(seq.body)).toBe(200);
+		sequence = seq.body.data.id;
 		await queueSettled(d);
 	});
 	afterAll(async () => {

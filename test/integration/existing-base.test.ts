@@ -52,12 +52,13 @@ describe('an existing base with its own names', () => {
 		const relationsBefore = (await d.http('GET', '/relations')).body.data.filter((r: any) => !r.collection.startsWith('directus_')).sort(byName);
 
 		await d.restart({ extension: true, env: { SEGMENTATION_MAPPING: JSON.stringify(SHOP_MAPPING) } });
-		expect(await userCollections(d)).toEqual(['article_groups', 'articles', 'automations', 'client_tags', 'customers', 'order_lines', 'orders', 'promo_codes', 'segment_members', 'segmentation_settings', 'segments', 'tags']);
+		expect(await userCollections(d)).toEqual(['article_groups', 'articles', 'automations', 'client_tags', 'customers', 'order_lines', 'orders', 'promo_codes', 'promo_sequences', 'segment_members', 'segmentation_settings', 'segments', 'tags']);
 		// ours: the settings, the plain bookkeeping tables, on the client collection the engine's fields and the
-		// Listmonk sync's two (subscriber id and email status), on the deal collection the promo code and its check
+		// Listmonk sync's two (subscriber id and email status), on the deal collection the promo code, its check and the
+		// code it redeemed
 		const engineFields = ['tags', 'behaviour', 'rfm_frequency', 'rfm_monetary', 'rfm_r', 'rfm_f', 'rfm_m', 'rfm_code', 'rfm_segment', 'first_purchase_at', 'last_purchase_at', 'avg_order_value', 'purchase_cycle_days', 'next_purchase_due_at', 'is_sleeping', 'lifecycle_stage', 'lifecycle_changed_at', 'value_tier', 'spend_trend', 'rfm_computed_at', 'listmonk_email_status', 'listmonk_subscriber_id'];
-		const ours = ['tags', 'client_tags', 'segments', 'segment_members', 'promo_codes', 'automations'];
-		const dealFields = ['promo_code', 'promo_code_status'];
+		const ours = ['tags', 'client_tags', 'segments', 'segment_members', 'promo_codes', 'automations', 'promo_sequences'];
+		const dealFields = ['promo_code', 'promo_code_status', 'redeemed_promo_code'];
 		const all = (await d.http('GET', '/fields')).body.data.filter((f: any) => !f.collection.startsWith('directus_') && !f.collection.startsWith('segmentation_') && !ours.includes(f.collection));
 		const added = all.filter((f: any) => f.collection === 'customers' && engineFields.includes(f.field)).map((f: any) => f.field).sort();
 		expect(added).toEqual([...engineFields].sort());
@@ -77,7 +78,7 @@ describe('an existing base with its own names', () => {
 
 		const policy = (await d.http('GET', '/policies?filter[name][_eq]=Marketer&fields=id,permissions.collection,permissions.action')).body.data[0];
 		const readable = policy.permissions.filter((p: any) => p.action === 'read').map((p: any) => p.collection).sort();
-		expect(readable).toEqual(['article_groups', 'articles', 'automations', 'client_tags', 'customers', 'order_lines', 'orders', 'promo_codes', 'segment_members', 'segmentation_settings', 'segments', 'tags']);
+		expect(readable).toEqual(['article_groups', 'articles', 'automations', 'client_tags', 'customers', 'order_lines', 'orders', 'promo_codes', 'promo_sequences', 'segment_members', 'segmentation_settings', 'segments', 'tags']);
 	});
 
 	it('names the field that does not fit when the mapping is changed wrongly on that base', async () => {
@@ -100,21 +101,21 @@ describe('the Core tier collection limit', () => {
 		expect(status.status).toBe(200);
 		expect(status.body.data.installed).toBe(false);
 		const error = String(status.body.data.install_error);
-		expect(error).toMatch(/needs 12 new collection\(s\)/);
+		expect(error).toMatch(/needs 13 new collection\(s\)/);
 		expect(error).toMatch(/already has 16 of the 25 collections/);
 		expect(error).toMatch(/licence/);
-		expect(d.log()).toMatch(/\[segmentation\] install failed: Segmentation needs 12/);
+		expect(d.log()).toMatch(/\[segmentation\] install failed: Segmentation needs 13/);
 		const collections = await userCollections(d);
 		expect(collections.filter((c: string) => !c.startsWith('legacy_'))).toEqual([]);
 		expect(await d.knex.schema.hasTable('clients')).toBe(false);
 
-		// three collections archived (inactive) free room: 13 + 12 = 25
-		for (const k of [14, 15, 16]) expect((await d.http('PATCH', `/collections/legacy_${k}`, { meta: { status: 'inactive' } })).status).toBe(200);
+		// four collections archived (inactive) free room: 12 + 13 = 25
+		for (const k of [13, 14, 15, 16]) expect((await d.http('PATCH', `/collections/legacy_${k}`, { meta: { status: 'inactive' } })).status).toBe(200);
 		await d.restart({ extension: true });
 		const ok = await d.http('GET', '/segmentation/status');
 		expect(ok.body.data).toMatchObject({ installed: true, install_error: null, mapping: { ok: true } });
 		expect((await userCollections(d)).filter((c: string) => !c.startsWith('legacy_'))).toEqual(
-			['automations', 'client_tags', 'clients', 'deal_items', 'deals', 'product_categories', 'products', 'promo_codes', 'segment_members', 'segmentation_settings', 'segments', 'tags'],
+			['automations', 'client_tags', 'clients', 'deal_items', 'deals', 'product_categories', 'products', 'promo_codes', 'promo_sequences', 'segment_members', 'segmentation_settings', 'segments', 'tags'],
 		);
 	});
 });

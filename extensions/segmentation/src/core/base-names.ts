@@ -45,6 +45,13 @@ export const PROMO_NAMES = {
 	codes: 'promo_codes',
 	dealCode: 'promo_code',
 	dealCodeStatus: 'promo_code_status',
+	/** The code a won deal redeemed (its id; empty otherwise): a rule can leave a code's redeemers out. */
+	dealRedeemedCode: 'redeemed_promo_code',
+} as const;
+
+/** Multi-step promo sequences: the registered collection. */
+export const SEQUENCE_NAMES = {
+	sequences: 'promo_sequences',
 } as const;
 
 /** Wake-up automations: the registered collection. */

@@ -68,6 +68,12 @@ export const AutomationsBusyHttpError = createError('SEGMENTATION_BUSY', 'The au
 
 export const InvalidAutomationError = createError<{ errors: string[] }>('INVALID_PAYLOAD', (ext) => `Invalid automation: ${ext.errors.join('; ')}`, 400);
 
+export const InvalidSequenceError = createError<{ errors: string[] }>('INVALID_PAYLOAD', (ext) => `Invalid promo sequence: ${ext.errors.join('; ')}`, 400);
+
+export const NotFoundSequenceError = createError<{ id: string }>('ROUTE_NOT_FOUND', (ext) => `Promo sequence ${ext.id} does not exist.`, 404);
+
+export const SequenceLaunchError = createError<{ reason: string }>('SEQUENCE_NOT_LAUNCHED', (ext) => `The sequence was not launched: ${ext.reason}`, 409);
+
 export const InvalidPromoCodeError = createError<{ errors: string[] }>('INVALID_PAYLOAD', (ext) => `Invalid promo code: ${ext.errors.join('; ')}`, 400);
 
 export const SegmentsBusyHttpError = createError('SEGMENTATION_BUSY', 'A segment refresh is already running on this cluster; try again when it has finished.', 409);

@@ -23,6 +23,8 @@ import { Scoring } from './scoring/scoring.ts';
 import { SegmentService } from './segments/segment-service.ts';
 import { listmonkStep } from './pipeline/steps/listmonk.ts';
 import { SyncRunner } from './sync/sync-runner.ts';
+import { SequenceService } from './sequences/sequence-service.ts';
+import { sequenceStatsJob } from './jobs/sequence-stats-job.ts';
 import { markAllDirty } from '../store/listmonk-sync.ts';
 
 export interface InstallStatus {
@@ -43,6 +45,7 @@ export class Segmentation {
 	readonly sync: SyncRunner;
 	readonly promo: PromoService;
 	readonly automations: AutomationRunner;
+	readonly sequences: SequenceService;
 	readonly installStatus: InstallStatus = { report: null, error: null };
 
 	readonly ctx: DirectusContext;
@@ -64,7 +67,8 @@ export class Segmentation {
 		this.fullPass = new FullPass(ctx, this.scoring, this.segments);
 		this.pipeline = new ChangePipeline(ctx, this.scoring, this.fullPass, this.segments, [rescoreStep, promoCodesStep, autoTagsStep(this.segments), requalifyStep(this.segments), listmonkStep(this.sync)]);
 		this.automations = new AutomationRunner(ctx, this.leases, this.mapping, () => this.sync.listmonkClient);
-		this.scheduler = new Scheduler(ctx, this.leases, [dailyJob(ctx, this.fullPass, this.instance), automationsJob(ctx, this.automations)]);
+		this.sequences = new SequenceService(ctx, this.mapping, this.segments, this.sync);
+		this.scheduler = new Scheduler(ctx, this.leases, [dailyJob(ctx, this.fullPass, this.instance), automationsJob(ctx, this.automations), sequenceStatsJob(this.sequences)]);
 	}
 
 	/** At start-up, before the server listens: install (once per cluster), then drain what is queued, catch up a

@@ -205,7 +205,13 @@ export async function judgeDealCodes(
 		const personalIds = new Set([...codes.values()].filter((c) => c.kind === 'personal').map((c) => c.id));
 		const personalWins = judged.filter((j) => j.outcome === 'redeemed' && j.code_id !== null && personalIds.has(j.code_id));
 		await updateByCase(knex, PROMO_NAMES.codes, 'id', { redeemed_deal: 'INTEGER' }, personalWins.map((w) => ({ id: w.code_id!, values: { redeemed_deal: w.deal_id } })), { redeemed_at: d.pg ? new Date(asOfMs) : asOfMs });
-		await updateByCase(knex, m.deal_collection, 'id', { [PROMO_NAMES.dealCodeStatus]: 'TEXT' }, judged.map((j) => ({ id: j.deal_id, values: { [PROMO_NAMES.dealCodeStatus]: j.outcome === 'history' ? null : j.outcome } })));
+		await updateByCase(
+			knex,
+			m.deal_collection,
+			'id',
+			{ [PROMO_NAMES.dealCodeStatus]: 'TEXT', [PROMO_NAMES.dealRedeemedCode]: 'INTEGER' },
+			judged.map((j) => ({ id: j.deal_id, values: { [PROMO_NAMES.dealCodeStatus]: j.outcome === 'history' ? null : j.outcome, [PROMO_NAMES.dealRedeemedCode]: j.outcome === 'redeemed' ? j.code_id : null } })),
+		);
 		for (const id of [...judged.map((j) => j.code_id), ...released]) if (id !== null) touched.add(id);
 		counts.lastDealId = deals.reduce((max, x) => Math.max(max, x.dealId), counts.lastDealId);
 		counts.judged += judged.length;
@@ -283,7 +289,7 @@ async function releaseStale(knex: Knex, m: Mapping, clientIds: readonly number[]
 	const released = await releaseCodesOf(knex, dealIds);
 	for (let i = 0; i < dealIds.length; i += 1000) await knex(REDEMPTIONS_TABLE).whereIn('deal_id', dealIds.slice(i, i + 1000)).delete();
 	const present = stale.filter((r) => r['still_there'] !== null && r['still_there'] !== undefined).map((r) => Number(r['deal_id']));
-	for (let i = 0; i < present.length; i += 1000) await knex(m.deal_collection).whereIn('id', present.slice(i, i + 1000)).update({ [PROMO_NAMES.dealCodeStatus]: null });
+	for (let i = 0; i < present.length; i += 1000) await knex(m.deal_collection).whereIn('id', present.slice(i, i + 1000)).update({ [PROMO_NAMES.dealCodeStatus]: null, [PROMO_NAMES.dealRedeemedCode]: null });
 	return { released: stale.length, codes: [...new Set([...released, ...stale.map((r) => num(r['code_id'])).filter((id): id is number => id !== null)])] };
 }
 

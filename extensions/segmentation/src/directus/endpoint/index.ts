@@ -15,6 +15,7 @@ import { mountSegmentRoutes, SEGMENT_REFRESH_WRITES } from './segments.ts';
 import { mountSyncRoutes } from './sync.ts';
 import { mountPromoRoutes } from './promo.ts';
 import { mountAutomationRoutes } from './automations.ts';
+import { mountSequenceRoutes } from './sequences.ts';
 import { assertAsOfAllowed, type AccountableRequest, type Route } from './route.ts';
 import { InvalidRequestError, RecomputeBusyHttpError, RecomputeFailedHttpError } from '../errors.ts';
 import { z } from 'zod';
@@ -120,6 +121,7 @@ export default defineEndpoint({
 		mountSyncRoutes(router, ctx, root.sync, route);
 		mountPromoRoutes(router, ctx, root.promo, route);
 		mountAutomationRoutes(router, ctx, root.automations, route);
+		mountSequenceRoutes(router, ctx, root.sequences, route);
 
 		// Checks a proposed mapping against the live schema without saving it. The mapping is schema: only admins change
 		// it (the settings hook), so only they probe it (the answer tells which collections and fields exist).

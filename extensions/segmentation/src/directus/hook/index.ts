@@ -3,13 +3,14 @@
 // of the pipeline after the commit, and the scheduler's minute tick.
 import { defineHook } from '@directus/extensions-sdk';
 import type { Knex } from 'knex';
-import { AUTOMATION_NAMES, PROMO_NAMES, SEGMENT_NAMES, SETTINGS_COLLECTION } from '../../core/base-names.ts';
+import { AUTOMATION_NAMES, PROMO_NAMES, SEGMENT_NAMES, SEQUENCE_NAMES, SETTINGS_COLLECTION } from '../../core/base-names.ts';
 import type { DirectusContext } from '../context.ts';
 import { segmentationFor } from '../segmentation.ts';
 import { validateSettingsPayload } from '../settings.ts';
 import { ChangeTracker } from './change-tracking.ts';
 import { QueueAtCommit } from './queue-at-commit.ts';
 import { checkAutomationSave } from './automation-guards.ts';
+import { checkSequenceSave } from './sequence-guards.ts';
 import { checkPromoCodeSave } from './promo-guards.ts';
 import { SegmentGuards } from './segment-guards.ts';
 
@@ -42,13 +43,14 @@ export default defineHook(({ init, filter, action, schedule }, hookContext) => {
 		if (meta.collection === SEGMENT_NAMES.members) return guards.checkMemberCreate(payload, trx);
 		if (meta.collection === PROMO_NAMES.codes) return checkPromoCodeSave(payload, null, trx, event?.accountability?.user ?? null);
 		if (meta.collection === AUTOMATION_NAMES.automations) return checkAutomationSave(payload, null, trx);
+		if (meta.collection === SEQUENCE_NAMES.sequences) return checkSequenceSave(payload, null, trx);
 		const m = await mapping(trx);
 		if (!m) return payload;
 		let saved = withoutComputedDealFields(m, meta.collection, payload);
 		if (meta.collection === SEGMENT_NAMES.clientTags) saved = { source: 'manual', ...payload, added_at: new Date().toISOString() };
 		// a deal created without a creation date gets the save time (a column default would store SQLite dates as
 		// text next to Directus's epoch milliseconds; imports keep the dates they bring)
-		if (meta.collection === m.deal_collection && payload[m.deal_created_field] == null) saved = { ...payload, [m.deal_created_field]: new Date().toISOString() };
+		if (meta.collection === m.deal_collection && payload[m.deal_created_field] == null) saved = { ...saved, [m.deal_created_field]: new Date().toISOString() };
 		await tracker.beforeCreate(trx, m, meta.collection, saved);
 		return saved;
 	});
@@ -58,6 +60,7 @@ export default defineHook(({ init, filter, action, schedule }, hookContext) => {
 		if (meta.collection === SEGMENT_NAMES.members) guards.checkMemberUpdate(payload);
 		if (meta.collection === PROMO_NAMES.codes) return checkPromoCodeSave(payload, meta.keys ?? [], trx, event?.accountability?.user ?? null);
 		if (meta.collection === AUTOMATION_NAMES.automations) return checkAutomationSave(payload, meta.keys ?? [], trx);
+		if (meta.collection === SEQUENCE_NAMES.sequences) return checkSequenceSave(payload, meta.keys ?? [], trx);
 		const m = await mapping(trx);
 		if (!m) return payload;
 		const saved = withoutComputedDealFields(m, meta.collection, payload);
@@ -101,9 +104,9 @@ export default defineHook(({ init, filter, action, schedule }, hookContext) => {
 	schedule('* * * * *', () => (root.installStatus.report ? root.scheduler.tick() : undefined));
 });
 
-/** A deal's promo code check is the extension's verdict: a save can't set it. */
+/** A deal's promo code check (and the code it redeemed) is the extension's verdict: a save can't set it. */
 function withoutComputedDealFields(m: { deal_collection: string }, collection: string | undefined, payload: Payload): Payload {
-	if (collection !== m.deal_collection || !(PROMO_NAMES.dealCodeStatus in payload)) return payload;
-	const { [PROMO_NAMES.dealCodeStatus]: _dropped, ...rest } = payload;
+	if (collection !== m.deal_collection || !(PROMO_NAMES.dealCodeStatus in payload || PROMO_NAMES.dealRedeemedCode in payload)) return payload;
+	const { [PROMO_NAMES.dealCodeStatus]: _status, [PROMO_NAMES.dealRedeemedCode]: _code, ...rest } = payload;
 	return rest;
 }

@@ -6,7 +6,7 @@
 // The installer never widens a policy beyond the client base (the five mapped collections) and the extension's own
 // collections: a mapping naming a system collection is refused before (core/mapping.ts), and this is checked again
 // here, so no path grants anything on `directus_*`.
-import { AUTOMATION_NAMES, PROMO_NAMES, SEGMENT_NAMES, SETTINGS_COLLECTION } from '../../core/base-names.ts';
+import { AUTOMATION_NAMES, PROMO_NAMES, SEGMENT_NAMES, SEQUENCE_NAMES, SETTINGS_COLLECTION } from '../../core/base-names.ts';
 import { reservedCollectionReason, type Mapping } from '../../core/mapping.ts';
 import { readMeta, writeMeta } from '../../store/tables.ts';
 import type { DirectusContext } from '../context.ts';
@@ -18,7 +18,7 @@ type Action = 'create' | 'read' | 'update' | 'delete';
 /** The collections the installer may grant on: the mapped client base and the extension's own collections. */
 export function grantableCollections(m: Mapping): string[] {
 	const base = [m.client_collection, m.deal_collection, m.item_collection, m.product_collection, m.category_collection].filter((c) => reservedCollectionReason(c) === null);
-	return [...base, SETTINGS_COLLECTION, SEGMENT_NAMES.tags, SEGMENT_NAMES.clientTags, SEGMENT_NAMES.segments, SEGMENT_NAMES.members, PROMO_NAMES.codes, AUTOMATION_NAMES.automations];
+	return [...base, SETTINGS_COLLECTION, SEGMENT_NAMES.tags, SEGMENT_NAMES.clientTags, SEGMENT_NAMES.segments, SEGMENT_NAMES.members, PROMO_NAMES.codes, AUTOMATION_NAMES.automations, SEQUENCE_NAMES.sequences];
 }
 
 /** Refuses a grant outside the client base and our own collections, and any on a Directus system collection. */
@@ -31,7 +31,7 @@ export function assertGrantsWithinClientBase(m: Mapping, grants: ReadonlyArray<{
 export function marketerPermissions(m: Mapping): Array<{ collection: string; action: Action }> {
 	const readOnly = [m.client_collection, m.deal_collection, m.item_collection, m.product_collection, m.category_collection];
 	const readWrite = [SETTINGS_COLLECTION];
-	const owned = [SEGMENT_NAMES.tags, SEGMENT_NAMES.clientTags, SEGMENT_NAMES.segments, SEGMENT_NAMES.members, PROMO_NAMES.codes, AUTOMATION_NAMES.automations];
+	const owned = [SEGMENT_NAMES.tags, SEGMENT_NAMES.clientTags, SEGMENT_NAMES.segments, SEGMENT_NAMES.members, PROMO_NAMES.codes, AUTOMATION_NAMES.automations, SEQUENCE_NAMES.sequences];
 	return [
 		...readOnly.map((collection) => ({ collection, action: 'read' as const })),
 		...readWrite.flatMap((collection) => (['create', 'read', 'update'] as const).map((action) => ({ collection, action }))),

@@ -10,8 +10,9 @@ import { listmonkListLinkMigration } from './007-listmonk-list-link.ts';
 import { promoCodesMigration } from './008-promo-codes.ts';
 import { automationsMigration } from './009-automations.ts';
 import { automationTriggersMigration } from './010-automation-triggers.ts';
+import { promoSequencesMigration } from './011-promo-sequences.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
 
-export const MIGRATIONS: readonly Migration[] = [baseMigration, engineFieldsMigration, tagsAndSegmentsMigration, maxDealAmountMigration, segmentRefreshStateMigration, listmonkSyncMigration, listmonkListLinkMigration, promoCodesMigration, automationsMigration, automationTriggersMigration];
+export const MIGRATIONS: readonly Migration[] = [baseMigration, engineFieldsMigration, tagsAndSegmentsMigration, maxDealAmountMigration, segmentRefreshStateMigration, listmonkSyncMigration, listmonkListLinkMigration, promoCodesMigration, automationsMigration, automationTriggersMigration, promoSequencesMigration];

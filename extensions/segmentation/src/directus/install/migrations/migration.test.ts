@@ -6,13 +6,14 @@ import { applyInOrder, latestVersion, migrationOrderProblems, pendingMigrations 
 const list = (...versions: number[]) => versions.map((version) => ({ version, name: `m${version}` }));
 
 describe('schema migrations', () => {
-	it('ships an ordered list: 1 to 10, twelve collections on a new base', () => {
+	it('ships an ordered list: 1 to 11, thirteen collections on a new base', () => {
 		expect(migrationOrderProblems(MIGRATIONS)).toEqual([]);
-		expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-		expect(latestVersion(MIGRATIONS)).toBe(10);
+		expect(MIGRATIONS.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+		expect(latestVersion(MIGRATIONS)).toBe(11);
 		const names = MIGRATIONS.flatMap((m) => m.collections(DEFAULT_MAPPING).map((c) => c.collection));
-		expect(names).toHaveLength(12);
-		expect(new Set(names).size).toBe(12);
+		expect(names).toHaveLength(13);
+		expect(new Set(names).size).toBe(13);
+		expect(MIGRATIONS[10]!.collections(DEFAULT_MAPPING).map((c) => c.collection)).toEqual(['promo_sequences']);
 		expect(MIGRATIONS[7]!.collections(DEFAULT_MAPPING).map((c) => c.collection)).toEqual(['promo_codes']);
 		expect(MIGRATIONS[8]!.collections(DEFAULT_MAPPING).map((c) => c.collection)).toEqual(['automations']);
 		expect(MIGRATIONS[1]!.collections(DEFAULT_MAPPING)).toEqual([]);
