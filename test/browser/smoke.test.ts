@@ -160,4 +160,34 @@ describe.skipIf(!haveChromium)('App smoke test (Chromium)', () => {
 		expect(Number((await d.knex('segment_members').where({ segment: saved.id }).count({ n: '*' }))[0]!.n)).toBe(expected);
 		await page.screenshot({ path: join(SHOTS, 'segment-saved.png'), fullPage: true });
 	});
+
+	it('previews and runs an automation from the module, shows its log, and launches a promo sequence', async () => {
+		const segment = (await d.knex('segments').where({ name: 'Consenting buyers' }).first('id')).id as number;
+		const made = await d.http('POST', '/items/automations', { name: 'Smoke wake-up', is_active: true, segment, anchor: 'last_purchase', delay_days: 0, discount_value: 10, valid_days: 14, cooldown_days: 90, tx_template_id: 3 });
+		expect(made.status, JSON.stringify(made.body)).toBe(200);
+		const expected = (await d.http('GET', `/segmentation/automations/${made.body.data.id}/preview`)).body.data.total as number;
+		expect(expected).toBeGreaterThan(0);
+		const code = await d.http('POST', '/items/promo_codes', { code: 'SMOKE-SALE', kind: 'shared', discount_type: 'percent', discount_value: 15 });
+		const steps = [{ name: 'Announcement', send_at: new Date(Date.now() + 86_400_000).toISOString(), subject: 'Sale: %PROMO_CODE%', body: '<p>Use %PROMO_CODE%</p>' }];
+		expect((await d.http('POST', '/items/promo_sequences', { name: 'Smoke sequence', segment, promo_code: code.body.data.id, steps })).status).toBe(200);
+
+		await page.goto(`${d.url}/admin/segmentation`);
+		const row = page.locator('table.automations tr', { hasText: 'Smoke wake-up' });
+		await row.waitFor({ timeout: 60_000 });
+		await row.getByRole('button', { name: 'Who today?' }).click();
+		await page.getByText(`${new Intl.NumberFormat('en-US').format(expected)} client(s) would get it today`).waitFor({ timeout: 60_000 });
+		await row.getByRole('button', { name: 'Run now' }).click();
+		await page.getByText(new RegExp(`^${expected} qualified · ${expected} sent`)).waitFor({ timeout: 120_000 });
+		await expect.poll(() => page.locator('table.sends tbody tr').count(), { timeout: 60_000 }).toBe(Math.min(expected, 50));
+		expect(lm.txMails()).toHaveLength(expected);
+		await page.locator('table.sends').scrollIntoViewIfNeeded();
+		await page.screenshot({ path: join(SHOTS, 'automations.png'), fullPage: true });
+
+		const sequenceRow = page.locator('table.sequences tr', { hasText: 'Smoke sequence' });
+		await sequenceRow.getByRole('button', { name: 'Launch' }).click();
+		await page.locator('table.campaigns tbody tr', { hasText: 'Announcement' }).waitFor({ timeout: 120_000 });
+		expect(await page.locator('table.campaigns tbody tr').first().innerText()).toContain('scheduled');
+		await page.locator('table.campaigns').scrollIntoViewIfNeeded();
+		await page.screenshot({ path: join(SHOTS, 'promo-sequence.png'), fullPage: true });
+	});
 });
