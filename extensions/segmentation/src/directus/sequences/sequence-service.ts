@@ -96,7 +96,8 @@ export class SequenceService {
 			listSegment = await this.makeListSegment(m, seq, Number(code.id));
 			await this.update(id, { list_segment: listSegment, status: 'launching', last_error: null });
 		}
-		await this.segments.refresh([listSegment], `sequence ${id} launch`);
+		// filled now; another refresh holding the lease leaves it to the pipeline (the flag set at creation)
+		await this.segments.refresh([listSegment], `sequence ${id} launch`).catch((error: unknown) => this.ctx.logger.warn(`[segmentation] sequence ${id}: its list segment waits for the next refresh (${error instanceof Error ? error.message : String(error)})`));
 		// the sync makes the segment's list (and adds its members) under its lease
 		await this.sync.reconcile([listSegment]);
 		const segment = await knex(SEGMENT_NAMES.segments).where({ id: listSegment }).first('listmonk_list_id', 'listmonk_sync_error');
@@ -151,7 +152,7 @@ export class SequenceService {
 		const name = `Sequence: ${String(seq['name'])}`.slice(0, 200);
 		return Number(
 			await items.createOne(
-				{ name, description: `Members of “${String(target.name)}” who have not redeemed the sequence’s code; made by the promo sequence ${String(seq['id'])}.`, rule: listRule, kind: 'dynamic', is_active: true, listmonk_sync: true, listmonk_on_leave: 'remove' },
+				{ name, description: `Members of “${String(target.name)}” who have not redeemed the sequence’s code; made by the promo sequence ${String(seq['id'])}.`, rule: listRule, kind: 'dynamic', is_active: true, listmonk_sync: true, listmonk_on_leave: 'remove', refresh_requested_at: new Date().toISOString() },
 				{ emitEvents: false },
 			),
 		);
