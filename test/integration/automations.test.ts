@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bootDirectus, type TestDirectus } from '../harness/directus.ts';
 import { queueSettled } from '../harness/queue.ts';
 import { startListmonkDouble, type ListmonkDouble } from '../listmonk-double/index.ts';
+import { claimForSending, issuePendingCodes, readAutomations } from '../../extensions/segmentation/src/store/automations.ts';
 
 const USER = 'automations';
 const TOKEN = 'automations-token-8d2f61b0';
@@ -152,5 +153,23 @@ describe('wake-up automations', () => {
 		expect(lm.requests.filter((r) => r.method === 'POST' && r.path === '/api/tx' && (r.body as { subscriber_emails?: string[] })?.subscriber_emails?.includes(sleeper.email))).toHaveLength(1);
 		const log = (await d.http('GET', `/segmentation/automations/${automation}/log`)).body.data as Array<{ client_id: number; state: string; reason: string | null }>;
 		expect(log.find((r) => r.client_id === sleeper.id)).toMatchObject({ state: 'failed', reason: expect.stringContaining('interrupted') });
+	});
+
+	it('lets two overlapping runs (a lease taken over from a stalled instance) issue and claim each send once', async () => {
+		const made = await d.http('POST', '/items/automations', { name: 'Race', segment, anchor: 'last_purchase', delay_days: 30, discount_value: 5, tx_template_id: TX_TEMPLATE });
+		expect(made.status, JSON.stringify(made.body)).toBe(200);
+		const race = made.body.data.id as number;
+		const ids = (await d.knex('clients').orderBy('id').select('id')).map((r) => Number(r.id));
+		await d.knex('segmentation_automation_sends').insert(ids.map((client_id) => ({ automation_id: race, client_id, episode: 1, state: 'pending', channel: 'email', attempts: 0, created_at: Date.now() })));
+		const [a] = await readAutomations(d.knex, race);
+		// the two runs' transactions overlap on PostgreSQL (two connections); SQLite has one writer at a time
+		const issued = await Promise.all([issuePendingCodes(d.knex, a!, Date.now()), issuePendingCodes(d.knex, a!, Date.now())]);
+		expect(issued[0] + issued[1]).toBe(ids.length);
+		expect(Number((await d.knex('promo_codes').where('issued_by', 'like', `automation ${race}:%`).count({ n: '*' }))[0]!.n)).toBe(ids.length);
+		const sends = (await d.knex('segmentation_automation_sends').where({ automation_id: race }).select('id')).map((r) => Number(r.id));
+		const [first, second] = await Promise.all([claimForSending(d.knex, sends), claimForSending(d.knex, sends)]);
+		expect(first.size + second.size).toBe(sends.length);
+		expect([...first].filter((id) => second.has(id))).toEqual([]);
+		expect(Number((await d.knex('segmentation_automation_sends').where({ automation_id: race, state: 'sending' }).count({ n: '*' }))[0]!.n)).toBe(sends.length);
 	});
 });

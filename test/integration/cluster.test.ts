@@ -1,5 +1,5 @@
 // Two Directus instances on one PostgreSQL: one install, one scheduled run per minute, re-scoring through both, one
-// Listmonk sync for the cluster.
+// Listmonk sync for the cluster, one automation message per client however many runs are asked of both.
 import { MIGRATIONS } from '../../extensions/segmentation/src/directus/install/migrations/index.ts';
 import { latestVersion } from '../../extensions/segmentation/src/directus/install/migrations/migration.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -102,7 +102,7 @@ describe.skipIf(harness.db !== 'pg')('the Listmonk sync on a cluster of two inst
 	let b: TestDirectus;
 	beforeAll(async () => {
 		lm = await startListmonkDouble({ users: [{ username: USER, token: TOKEN, permissions: 'super' }] });
-		const env = { LISTMONK_URL: lm.url, LISTMONK_API_USER: USER, LISTMONK_API_TOKEN: TOKEN, SEGMENTATION_SYNC_INTERVAL_MS: '200', SEGMENTATION_SYNC_PULL_MS: '500' };
+		const env = { LISTMONK_URL: lm.url, LISTMONK_API_USER: USER, LISTMONK_API_TOKEN: TOKEN, SEGMENTATION_SYNC_INTERVAL_MS: '200', SEGMENTATION_SYNC_PULL_MS: '500', SEGMENTATION_AUTOMATIONS_CRON: 'off' };
 		a = await bootDirectus({ env });
 		b = await bootDirectus({ shareWith: a, env });
 	});
@@ -152,5 +152,74 @@ describe.skipIf(harness.db !== 'pg')('the Listmonk sync on a cluster of two inst
 		const runs = (await a.knex('segmentation_sync_runs').orderBy('started_at').select('started_at', 'finished_at', 'instance')).map((r) => ({ start: Number(r.started_at), end: Number(r.finished_at), instance: String(r.instance) }));
 		expect(runs.length).toBeGreaterThan(0);
 		for (let i = 1; i < runs.length; i++) expect(runs[i]!.start, `run ${i} (${runs[i]!.instance}) started before run ${i - 1} (${runs[i - 1]!.instance}) ended`).toBeGreaterThanOrEqual(runs[i - 1]!.end);
+	});
+
+	it('sends an automation’s message once: runs asked of both instances at once issue one code and one message per client', async () => {
+		const DAY = 86_400_000;
+		const SOURCE = 'cluster-automation';
+		const clients: Array<{ id: number; email: string }> = [];
+		await Promise.all(
+			Array.from({ length: 12 }, async (_, i) => {
+				const via = i % 2 ? a : b;
+				const email = `sleeper${i}.cluster@example.com`;
+				const id = (await via.http('POST', '/items/clients', { name: `Cluster sleeper ${i}`, email, email_consent: true, lead_source: SOURCE })).body.data.id as number;
+				const deal = await via.http('POST', '/items/deals', { client: id, status: 'won', amount: 50 + i, closed_at: new Date(Date.now() - 200 * DAY).toISOString() });
+				expect(deal.status, JSON.stringify(deal.body)).toBe(200);
+				clients.push({ id, email });
+			}),
+		);
+		const ids = clients.map((c) => c.id).sort((x, y) => x - y);
+		// the frequency condition: a member's last purchase has been scored
+		const rule = { _and: [{ lead_source: { _eq: SOURCE } }, { rfm_frequency: { _gte: 1 } }] };
+		const segment = (await a.http('POST', '/items/segments', { name: 'Cluster sleepers', kind: 'dynamic', is_active: true, rule })).body.data.id as number;
+		const members = async () => (await a.knex('segment_members').where({ segment }).select('client')).map((r) => Number(r.client)).sort((x, y) => x - y);
+		await expect.poll(members, WAIT).toEqual(ids);
+		const made = await b.http('POST', '/items/automations', { name: 'Cluster wake-up', is_active: true, segment, anchor: 'last_purchase', delay_days: 30, discount_type: 'percent', discount_value: 10, valid_days: 14, cooldown_days: 90, tx_template_id: 3 });
+		expect(made.status, JSON.stringify(made.body)).toBe(200);
+		const automation = made.body.data.id as number;
+
+		const isTx = (r: { method: string; path: string }) => r.method === 'POST' && r.path === '/api/tx';
+		const txBefore = lm.requests.filter(isTx).length;
+		const mailsBefore = lm.txMails().length;
+		// slow sends keep a run busy while the others are asked for
+		lm.faults.add({ kind: 'slow', delayMs: 300, method: 'POST', path: '/api/tx' });
+		try {
+			const ask = (d: TestDirectus) => d.http('POST', `/segmentation/automations/${automation}/run`, {});
+			const asked = [ask(a), ask(b)];
+			// more runs asked of both while the first one is handing messages to Listmonk
+			await expect.poll(() => lm.requests.filter(isTx).length, WAIT).toBeGreaterThan(txBefore);
+			for (let i = 0; i < 2; i++) asked.push(ask(b), ask(a));
+			const answers = await Promise.all(asked);
+			for (const res of answers) expect([200, 409], JSON.stringify(res.body)).toContain(res.status);
+			for (const res of answers.filter((r) => r.status === 409)) expect(JSON.stringify(res.body)).toContain('running on this cluster');
+			const runs = answers.filter((r) => r.status === 200).map((r) => r.body.data as { sent: number; codes_issued: number; failed: number; error: string | null });
+			expect(runs.length).toBeGreaterThan(0);
+			for (const r of runs) expect(r).toMatchObject({ failed: 0, error: null });
+			expect(runs.reduce((n, r) => n + r.sent, 0)).toBe(clients.length);
+			expect(runs.reduce((n, r) => n + r.codes_issued, 0)).toBe(clients.length);
+
+			const emails = clients.map((c) => c.email).sort();
+			const mailed = () => lm.txMails().slice(mailsBefore).map((m) => m.to).sort();
+			await expect.poll(mailed, WAIT).toEqual(emails);
+			const mails = lm.txMails().slice(mailsBefore);
+			const codes: Array<{ client: number; code: string }> = await a.knex('promo_codes').whereIn('client', ids).select('client', 'code');
+			expect(codes.map((c) => Number(c.client)).sort((x, y) => x - y)).toEqual(ids);
+			for (const c of clients) {
+				const code = codes.find((p) => Number(p.client) === c.id)!.code;
+				expect(mails.filter((m) => m.to === c.email).map((m) => (m.data as { promo_code?: string }).promo_code)).toEqual([code]);
+			}
+			const sends = await a.knex('segmentation_automation_sends').where({ automation_id: automation }).select('client_id', 'state');
+			expect(sends.map((s) => Number(s.client_id)).sort((x, y) => x - y)).toEqual(ids);
+			expect(sends.every((s) => s.state === 'sent')).toBe(true);
+			// one request per recipient, whether addressed by subscriber id (synced meanwhile) or by address
+			const emailOf = new Map(lm.subscribers().map((s) => [s.id, s.email]));
+			const recipients = lm.requests.filter(isTx).slice(txBefore).flatMap((r) => {
+				const body = r.body as { subscriber_ids?: number[]; subscriber_emails?: string[] };
+				return [...(body.subscriber_ids ?? []).map((id) => emailOf.get(id) ?? `subscriber ${id}`), ...(body.subscriber_emails ?? [])];
+			});
+			expect(recipients.sort()).toEqual(emails);
+		} finally {
+			lm.faults.clear();
+		}
 	});
 });

@@ -144,7 +144,7 @@ export async function issuePendingCodes(knex: Knex, a: Automation, nowMs: number
 	let issued = 0;
 	for (let round = 0; round < 10_000; round++) {
 		const done = await knex.transaction(async (trx) => {
-			const pending = await trx(AUTOMATION_SENDS_TABLE).where({ automation_id: a.id, state: 'pending' }).orderBy('id').limit(ISSUE_ROUND).select('id', 'client_id');
+			const pending = await lockPending(trx, a.id);
 			if (!pending.length) return 0;
 			const codes = await issuePersonalCodes(trx, { clientIds: pending.map((p) => Number(p.client_id)), discountType: a.discountType, discountValue: a.discountValue, validFromMs: null, validUntilMs: nowMs + a.validDays * DAY_MS, issuedBy: `automation ${a.id}: ${a.name}`.slice(0, 200), atMs: nowMs });
 			const byClient = new Map(codes.map((c) => [c.clientId, c]));
@@ -164,6 +164,33 @@ export async function issuePendingCodes(knex: Knex, a: Automation, nowMs: number
 	return issued;
 }
 
+/**
+ * A round of pending sends, locked until the transaction ends: another instance that took the lease over meanwhile (a
+ * stalled heartbeat) skips them instead of issuing a second code. SQLite has one writer at a time: its transaction
+ * is the lock.
+ */
+async function lockPending(trx: Knex, automationId: number): Promise<Array<{ id: number; client_id: number }>> {
+	const q = trx(AUTOMATION_SENDS_TABLE).where({ automation_id: automationId, state: 'pending' }).orderBy('id').limit(ISSUE_ROUND).select('id', 'client_id');
+	return dialectOf(trx).pg ? q.forUpdate().skipLocked() : q;
+}
+
+/**
+ * Marks these issued sends `sending` — only those still issued — and returns the ones it marked: the only ones this
+ * run may hand to Listmonk. Two runs racing (a lease taken over) can't both mark, so can't both send.
+ */
+export async function claimForSending(knex: Knex, sendIds: readonly number[]): Promise<Set<number>> {
+	if (!sendIds.length) return new Set();
+	if (dialectOf(knex).pg) {
+		const marked = rows(await run(knex, sql`UPDATE ${ident(AUTOMATION_SENDS_TABLE)} SET state = 'sending', reason = NULL WHERE id IN (${join(sendIds.map((id) => sql`${id}`), ', ')}) AND state = 'issued' RETURNING id`));
+		return new Set(marked.map((r) => Number(r['id'])));
+	}
+	return knex.transaction(async (trx) => {
+		const still = (await trx(AUTOMATION_SENDS_TABLE).whereIn('id', sendIds).andWhere({ state: 'issued' }).select('id')).map((r) => Number(r.id));
+		if (still.length) await trx(AUTOMATION_SENDS_TABLE).whereIn('id', still).update({ state: 'sending', reason: null });
+		return new Set(still);
+	});
+}
+
 /** A message without a code: pending sends are ready to go as they are. */
 export async function readyPendingMessages(knex: Knex, a: Automation): Promise<number> {
 	if (a.action !== 'message') return 0;
@@ -180,7 +207,7 @@ export async function tagPendingClients(knex: Knex, a: Automation, nowMs: number
 	let tagged = 0;
 	for (let round = 0; round < 10_000; round++) {
 		const done = await knex.transaction(async (trx) => {
-			const pending = await trx(AUTOMATION_SENDS_TABLE).where({ automation_id: a.id, state: 'pending' }).orderBy('id').limit(ISSUE_ROUND).select('id', 'client_id');
+			const pending = await lockPending(trx, a.id);
 			if (!pending.length) return 0;
 			const ids = pending.map((p) => Number(p.id));
 			await run(

@@ -10,10 +10,10 @@ import type { Mapping } from '../../core/mapping.ts';
 import { ListmonkError } from '../../listmonk/errors.ts';
 import type { ListmonkClient } from '../../listmonk/client.ts';
 import {
-	abandonInterrupted, issuedSends, issuePendingCodes, previewQualifying, readAutomations, readyPendingMessages, recordAutomationRun, recordQualifying, segmentOfTemplate, setSendStates, skipReason, tagPendingClients,
+	abandonInterrupted, claimForSending, issuedSends, issuePendingCodes, previewQualifying, readAutomations, readyPendingMessages, recordAutomationRun, recordQualifying, segmentOfTemplate, setSendStates, skipReason, tagPendingClients,
 	type Automation, type SendToMake,
 } from '../../store/automations.ts';
-import { LeaseBusyError, type Leases } from '../../store/lease.ts';
+import { LeaseBusyError, type HeldLease, type Leases } from '../../store/lease.ts';
 import type { DirectusContext } from '../context.ts';
 import { clearDataCache } from '../data-cache.ts';
 import type { MappingCache } from '../mapping-cache.ts';
@@ -60,12 +60,16 @@ export class AutomationRunner {
 	/** Every active automation (only: that one, even inactive — a run by hand); null when another instance runs. */
 	async run(only: number | null, nowMs = Date.now()): Promise<AutomationRunResult[] | null> {
 		try {
-			return await this.leases.run(AUTOMATIONS_LEASE, { waitMs: only === null ? 0 : 30_000, ttlMs: AUTOMATIONS_LEASE_TTL_MS }, async () => {
+			return await this.leases.run(AUTOMATIONS_LEASE, { waitMs: only === null ? 0 : 30_000, ttlMs: AUTOMATIONS_LEASE_TTL_MS }, async (lease) => {
 				const m = await this.mapping.current();
 				if (!m) throw new Error('the segmentation mapping is not set up yet');
 				const automations = (await readAutomations(this.ctx.database, only)).filter((a) => only !== null || a.isActive);
 				const results: AutomationRunResult[] = [];
-				for (const a of automations) results.push(await this.runOne(m, a, nowMs));
+				for (const a of automations) {
+					// another instance took the lease over (this one stalled): it carries on, this one stops
+					if (lease.lost) break;
+					results.push(await this.runOne(m, a, nowMs, lease));
+				}
 				await clearDataCache(this.ctx);
 				return results;
 			});
@@ -92,7 +96,7 @@ export class AutomationRunner {
 		return a.segment ?? (await segmentOfTemplate(this.ctx.database, DEFAULT_TARGET_TEMPLATE));
 	}
 
-	private async runOne(m: Mapping, given: Automation, nowMs: number): Promise<AutomationRunResult> {
+	private async runOne(m: Mapping, given: Automation, nowMs: number, lease: HeldLease): Promise<AutomationRunResult> {
 		const knex = this.ctx.database;
 		const result: AutomationRunResult = { automation: given.id, name: given.name, qualified: 0, codes_issued: 0, tagged: 0, sent: 0, skipped: 0, failed: 0, waiting: 0, interrupted: 0, error: null };
 		try {
@@ -112,7 +116,7 @@ export class AutomationRunner {
 				result.qualified = await recordQualifying(knex, m, a, nowMs);
 				result.codes_issued = await issuePendingCodes(knex, a, nowMs);
 				await readyPendingMessages(knex, a);
-				await this.sendIssued(m, a, client, result, nowMs);
+				await this.sendIssued(m, a, client, result, nowMs, lease);
 			}
 		} catch (error) {
 			result.error = (error instanceof Error ? error.message : String(error)).slice(0, 2000);
@@ -126,7 +130,7 @@ export class AutomationRunner {
 		return result;
 	}
 
-	private async sendIssued(m: Mapping, a: Automation, client: ListmonkClient, result: AutomationRunResult, nowMs: number): Promise<void> {
+	private async sendIssued(m: Mapping, a: Automation, client: ListmonkClient, result: AutomationRunResult, nowMs: number, lease: HeldLease): Promise<void> {
 		const knex = this.ctx.database;
 		const channel = await this.channelFor(a, client);
 		for (let round = 0; round < 10_000; round++) {
@@ -138,10 +142,12 @@ export class AutomationRunner {
 			const ready = batch.filter((s) => skipReason(s) === null);
 			let refusedBeforeSending = 0;
 			for (let i = 0; i < ready.length; i += SEND_CONCURRENCY) {
-				const group = ready.slice(i, i + SEND_CONCURRENCY);
-				// marked right before Listmonk is called: a crash from here on never sends these twice (and leaves the
-				// rest of the batch issued, to be sent by the next run)
-				await setSendStates(knex, group.map((s) => ({ sendId: s.sendId, state: 'sending' as const })), nowMs);
+				if (lease.lost) return;
+				// marked right before Listmonk is called, and only what is still issued (a run that took the lease over
+				// may have marked some): a crash from here on never sends these twice, and the rest of the batch stays
+				// issued for the next run
+				const claimed = await claimForSending(knex, ready.slice(i, i + SEND_CONCURRENCY).map((s) => s.sendId));
+				const group = ready.slice(i, i + SEND_CONCURRENCY).filter((s) => claimed.has(s.sendId));
 				const outcomes = await Promise.all(group.map((s) => this.sendOne(client, a, s, channel(s.leadSource))));
 				await setSendStates(knex, outcomes, Date.now());
 				for (const o of outcomes) {
