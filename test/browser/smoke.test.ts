@@ -10,6 +10,7 @@ import { bootDirectus, type TestDirectus } from '../harness/directus.ts';
 import { runScript } from '../harness/scripts.ts';
 import { queueSettled } from '../harness/queue.ts';
 import { startListmonkDouble, type ListmonkDouble } from '../listmonk-double/index.ts';
+import { cellInWords } from '../../extensions/segmentation/src/app/client-profile/i18n.ts';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const SHOTS = resolve(ROOT, 'test-results/screenshots');
@@ -63,6 +64,10 @@ describe.skipIf(!haveChromium)('App smoke test (Chromium)', () => {
 		await page.goto(`${d.url}/admin/content`);
 		await page.locator('a[href="/admin/segmentation"]').first().click({ timeout: 60_000 });
 		await page.waitForURL((u) => u.pathname.endsWith('/admin/segmentation'));
+		// the module opens on the overview; the engine, Listmonk and the mapping are under System
+		await page.getByText('RFM grid', { exact: true }).first().waitFor({ timeout: 60_000 });
+		await page.locator('a[href="/admin/segmentation/system"]').first().click({ timeout: 60_000 });
+		await page.waitForURL((u) => u.pathname.endsWith('/admin/segmentation/system'));
 		await page.getByText('Client base mapping').waitFor({ timeout: 60_000 });
 		await page.getByText('The mapping matches the live schema').waitFor({ timeout: 60_000 });
 		await page.getByText('150', { exact: true }).first().waitFor({ timeout: 60_000 });
@@ -84,7 +89,7 @@ describe.skipIf(!haveChromium)('App smoke test (Chromium)', () => {
 		const bad = (await d.http('POST', '/items/clients', { name: 'Unreachable Buyer', email: 'no-at-sign', email_consent: true })).body.data.id as number;
 		expect((await d.http('POST', '/items/deals', { client: bad, status: 'won', amount: 99, closed_at: new Date().toISOString() })).status).toBe(200);
 		await expect.poll(async () => ((await d.http('GET', '/segmentation/sync/failures')).body.data as Array<{ client_id: number }>).some((f) => f.client_id === bad), { timeout: 120_000 }).toBe(true);
-		await page.goto(`${d.url}/admin/segmentation`);
+		await page.goto(`${d.url}/admin/segmentation/system`);
 		const failed = page.locator('table.failures tr', { hasText: 'Unreachable Buyer' });
 		await failed.waitFor({ timeout: 60_000 });
 		expect(await failed.innerText()).toContain('not an address Listmonk accepts');
@@ -171,7 +176,7 @@ describe.skipIf(!haveChromium)('App smoke test (Chromium)', () => {
 		const steps = [{ name: 'Announcement', send_at: new Date(Date.now() + 86_400_000).toISOString(), subject: 'Sale: %PROMO_CODE%', body: '<p>Use %PROMO_CODE%</p>' }];
 		expect((await d.http('POST', '/items/promo_sequences', { name: 'Smoke sequence', segment, promo_code: code.body.data.id, steps })).status).toBe(200);
 
-		await page.goto(`${d.url}/admin/segmentation`);
+		await page.goto(`${d.url}/admin/segmentation/system`);
 		const row = page.locator('table.automations tr', { hasText: 'Smoke wake-up' });
 		await row.waitFor({ timeout: 60_000 });
 		await row.getByRole('button', { name: 'Who today?' }).click();
@@ -189,5 +194,82 @@ describe.skipIf(!haveChromium)('App smoke test (Chromium)', () => {
 		expect(await page.locator('table.campaigns tbody tr').first().innerText()).toContain('scheduled');
 		await page.locator('table.campaigns').scrollIntoViewIfNeeded();
 		await page.screenshot({ path: join(SHOTS, 'promo-sequence.png'), fullPage: true });
+	});
+
+	it('shows the client profile panel on a client card: RFM cell explained, segments and tags, in English and Russian', async () => {
+		// the client in the most segments (the earlier tests made "Consenting buyers" and the top RFM cell's segment)
+		const [most]: Array<Record<string, unknown>> = await d.knex('segment_members').groupBy('client').select('client').count({ n: '*' }).orderBy([{ column: 'n', order: 'desc' }, { column: 'client' }]).limit(1);
+		const id = Number(most!['client']);
+		expect(Number(most!['n'])).toBeGreaterThanOrEqual(2);
+		const tag = await d.http('POST', '/items/tags', { name: 'Smoke interest', color: '#3399FF' });
+		expect(tag.status, JSON.stringify(tag.body)).toBe(200);
+		expect((await d.http('POST', '/items/client_tags', { client: id, tag: tag.body.data.id, source: 'manual', expires_at: new Date(Date.now() + 60 * 86_400_000).toISOString() })).status).toBe(200);
+		const profile = (await d.http('GET', `/segmentation/clients/${id}/profile`)).body.data as { rfm: { code: string; frequency: number }; segments: Array<{ name: string }>; tags: Array<{ name: string }> };
+		const row = await d.knex('clients').where({ id }).first('rfm_code');
+		expect(profile.rfm.code).toBe(row.rfm_code);
+		const names = (await d.knex('segment_members as sm').join('segments as s', 's.id', 'sm.segment').where('sm.client', id).select('s.name')).map((r) => String(r.name));
+		expect(profile.segments.map((s) => s.name).sort()).toEqual([...names].sort());
+
+		const panel = page.locator('.client-profile');
+		const open = async (heading: string) => {
+			await page.goto(`${d.url}/admin/content/clients/${id}`);
+			await panel.locator('[data-test="rfm-code"]', { hasText: row.rfm_code }).waitFor({ timeout: 60_000 });
+			await page.getByText(heading, { exact: true }).first().waitFor({ timeout: 60_000 });
+			await panel.scrollIntoViewIfNeeded();
+		};
+		const chips = async (kind: 'segment' | 'tag') => (await panel.locator(`[data-test="${kind}"] .chip-name`).allInnerTexts()).map((s) => s.trim()).sort();
+
+		await open('Client profile');
+		expect(await panel.locator('[data-test="rfm-words"]').innerText()).toBe(`${row.rfm_code} — ${cellInWords(row.rfm_code, 'en')}`);
+		expect(await chips('segment')).toEqual([...names].sort());
+		expect(await chips('tag')).toContain('Smoke interest');
+		expect(await panel.innerText()).toMatch(/Segments[\s\S]*Interest tags[\s\S]*Listmonk/);
+		await page.screenshot({ path: join(SHOTS, 'client-profile.png') });
+
+		// the same card for a Russian-speaking user (the admin's language, reset afterwards: the other tests read English)
+		const before = (await d.http('GET', '/users/me?fields=language')).body.data.language ?? null;
+		expect((await d.http('PATCH', '/users/me', { language: 'ru-RU' })).status).toBe(200);
+		try {
+			await open('Профиль клиента');
+			expect(await panel.locator('[data-test="rfm-words"]').innerText()).toBe(`${row.rfm_code} — ${cellInWords(row.rfm_code, 'ru')}`);
+			const text = await panel.innerText();
+			for (const ru of ['Сегменты', 'Теги интересов', 'Покупок', 'Ожидаемая покупка']) expect(text).toContain(ru);
+			for (const en of ['Segments', 'Interest tags', 'Purchases', 'Next purchase due', 'Recency']) expect(text).not.toContain(en);
+			expect(await chips('tag')).toContain('Smoke interest');
+			await page.screenshot({ path: join(SHOTS, 'client-profile-ru.png') });
+		} finally {
+			expect((await d.http('PATCH', '/users/me', { language: before })).status).toBe(200);
+		}
+	});
+
+	it('opens on the RFM grid: its counts are the database’s, and a cell opens the client list filtered to it', async () => {
+		const grid = (await d.http('GET', '/segmentation/analytics/rfm-grid')).body.data as { levels: number; scored_clients: number; cells: Array<{ r: number; f: number; clients: number }> };
+		const counted: Array<Record<string, unknown>> = await d.knex('clients').whereNotNull('rfm_r').groupBy('rfm_r', 'rfm_f').select('rfm_r', 'rfm_f').count({ n: '*' });
+		for (const row of counted) expect(grid.cells.find((c) => c.r === Number(row.rfm_r) && c.f === Number(row.rfm_f))?.clients, `cell ${row.rfm_r}/${row.rfm_f}`).toBe(Number(row.n));
+		// a cell small enough to count its rows on one page of the list
+		const cell = grid.cells.filter((c) => c.clients > 0 && c.clients <= 20).sort((a, b) => b.clients - a.clients)[0]!;
+		await page.goto(`${d.url}/admin/segmentation`);
+		await page.getByText('RFM grid', { exact: true }).first().waitFor({ timeout: 60_000 });
+		// the heatmap's series (i) are the recency levels, drawn from the bottom; its points (j) the frequency levels
+		const rect = page.locator(`rect.apexcharts-heatmap-rect[i="${cell.r - 1}"][j="${cell.f - 1}"]`);
+		await rect.waitFor({ timeout: 60_000 });
+		await page.screenshot({ path: join(SHOTS, 'overview.png'), fullPage: true });
+		await rect.click();
+		await page.waitForURL((u) => u.pathname.endsWith('/admin/content/clients'), { timeout: 60_000 });
+		await expect.poll(() => page.locator('.v-table tbody tr, table tbody tr').count(), { timeout: 60_000 }).toBe(cell.clients);
+		await page.screenshot({ path: join(SHOTS, 'overview-cell-clients.png') });
+		// the filter stays the user's own: cleared for the next tests
+		const preset = (await d.http('GET', '/presets?filter[collection][_eq]=clients&filter[bookmark][_null]=true')).body.data as Array<{ id: number }>;
+		for (const p of preset) await d.http('PATCH', `/presets/${p.id}`, { filter: null });
+	});
+
+	it('shows a segment page with its lead sources against the base', async () => {
+		const segment = (await d.knex('segments').where({ name: 'Consenting buyers' }).first('id')).id as number;
+		await page.goto(`${d.url}/admin/segmentation/segments`);
+		await page.locator(`a[href="/admin/segmentation/segments/${segment}"]`).first().click({ timeout: 60_000 });
+		await page.getByText('Lead sources: this segment vs the whole base').waitFor({ timeout: 60_000 });
+		await page.getByText('Campaign results').waitFor({ timeout: 60_000 });
+		await page.locator('.lead-sources .apexcharts-bar-area').first().waitFor({ timeout: 60_000 });
+		await page.screenshot({ path: join(SHOTS, 'segment-page.png'), fullPage: true });
 	});
 });

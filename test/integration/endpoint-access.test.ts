@@ -24,6 +24,8 @@ const EVERYONE_WITH_ACCESS: Principal[] = ['marketer', 'admin'];
 /** An automation and a promo sequence made in beforeAll (their routes take their ids). */
 let automation = 0;
 let sequence = 0;
+/** A client made in beforeAll (the client card's profile route takes its id). */
+let client = 0;
 const ENDPOINTS: Endpoint[] = [
 	{ method: 'GET', path: () => '/segmentation/status', allowed: ['settings reader', 'segment viewer', 'marketer', 'admin'] },
 	{ method: 'GET', path: () => '/segmentation/runs', allowed: ['settings reader', 'segment viewer', 'marketer', 'admin'] },
@@ -53,6 +55,13 @@ const ENDPOINTS: Endpoint[] = [
 	{ method: 'POST', path: () => `/segmentation/sequences/${sequence}/launch`, body: {}, allowed: EVERYONE_WITH_ACCESS },
 	{ method: 'GET', path: () => `/segmentation/sequences/${sequence}/status`, allowed: EVERYONE_WITH_ACCESS },
 	{ method: 'POST', path: () => `/segmentation/sequences/${sequence}/cancel`, body: {}, allowed: EVERYONE_WITH_ACCESS },
+	// the client card's profile: read on the clients (segments and tags are left out when they may not be read)
+	{ method: 'GET', path: () => `/segmentation/clients/${client}/profile`, allowed: EVERYONE_WITH_ACCESS },
+	// the marketer's view: aggregates of the clients (read on the clients), a segment's also read on the segments
+	{ method: 'GET', path: () => '/segmentation/analytics/rfm-grid', allowed: EVERYONE_WITH_ACCESS },
+	{ method: 'GET', path: () => '/segmentation/analytics/overview', allowed: EVERYONE_WITH_ACCESS },
+	{ method: 'GET', path: (id) => `/segmentation/segments/${id}/breakdown`, allowed: EVERYONE_WITH_ACCESS },
+	{ method: 'GET', path: (id) => `/segmentation/analytics/campaigns?segment=${id}`, allowed: EVERYONE_WITH_ACCESS },
 	// the mapping is schema: only admins change it, so only they probe it
 	{ method: 'POST', path: () => '/segmentation/mapping/check', body: { deal_status_won: 'won' }, allowed: ['admin'] },
 ];
@@ -112,6 +121,7 @@ describe('endpoint access', () => {
 		const seq = await d.http('POST', '/items/promo_sequences', { name: 'Access check', segment, promo_code: code.body.data.id, steps });
 		expect(seq.status, JSON.stringify(seq.body)).toBe(200);
 		sequence = seq.body.data.id;
+		client = (await d.http('POST', '/items/clients', { name: 'Access Client', email: 'access.client@example.com' })).body.data.id;
 		await queueSettled(d);
 	});
 	afterAll(async () => {

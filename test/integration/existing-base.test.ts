@@ -56,14 +56,21 @@ describe('an existing base with its own names', () => {
 		// ours: the settings, the plain bookkeeping tables, on the client collection the engine's fields and the
 		// Listmonk sync's two (subscriber id and email status), on the deal collection the promo code, its check and the
 		// code it redeemed
-		const engineFields = ['tags', 'behaviour', 'rfm_frequency', 'rfm_monetary', 'rfm_r', 'rfm_f', 'rfm_m', 'rfm_code', 'rfm_segment', 'first_purchase_at', 'last_purchase_at', 'avg_order_value', 'purchase_cycle_days', 'next_purchase_due_at', 'is_sleeping', 'lifecycle_stage', 'lifecycle_changed_at', 'value_tier', 'spend_trend', 'rfm_computed_at', 'listmonk_email_status', 'listmonk_subscriber_id'];
+		const engineFields = ['tags', 'behaviour', 'rfm_frequency', 'rfm_monetary', 'rfm_r', 'rfm_f', 'rfm_m', 'rfm_code', 'rfm_segment', 'first_purchase_at', 'last_purchase_at', 'avg_order_value', 'purchase_cycle_days', 'next_purchase_due_at', 'is_sleeping', 'lifecycle_stage', 'lifecycle_changed_at', 'value_tier', 'spend_trend', 'rfm_computed_at', 'listmonk_email_status', 'listmonk_subscriber_id', 'client_profile'];
 		const ours = ['tags', 'client_tags', 'segments', 'segment_members', 'promo_codes', 'automations', 'promo_sequences'];
 		const dealFields = ['promo_code', 'promo_code_status', 'redeemed_promo_code'];
 		const all = (await d.http('GET', '/fields')).body.data.filter((f: any) => !f.collection.startsWith('directus_') && !f.collection.startsWith('segmentation_') && !ours.includes(f.collection));
 		const added = all.filter((f: any) => f.collection === 'customers' && engineFields.includes(f.field)).map((f: any) => f.field).sort();
 		expect(added).toEqual([...engineFields].sort());
 		expect(all.filter((f: any) => f.collection === 'orders' && dealFields.includes(f.field)).map((f: any) => f.field).sort()).toEqual(dealFields);
-		expect(all.filter((f: any) => !(f.collection === 'customers' && engineFields.includes(f.field)) && !(f.collection === 'orders' && dealFields.includes(f.field)))).toEqual(before);
+		// the base's own fields as they were, but for their place numbers: the client profile panel goes in after the
+		// name and email, so the fields below it move one down (in the same order)
+		const unplaced = (fields: any[]) => fields.map((f: any) => ({ ...f, meta: f.meta && { ...f.meta, sort: undefined } }));
+		const theirs = all.filter((f: any) => !(f.collection === 'customers' && engineFields.includes(f.field)) && !(f.collection === 'orders' && dealFields.includes(f.field)));
+		expect(unplaced(theirs)).toEqual(unplaced(before));
+		const formOrder = (fields: any[]) => fields.filter((f: any) => f.collection === 'customers' && f.meta && !engineFields.includes(f.field)).sort((a: any, b: any) => a.meta.sort - b.meta.sort).map((f: any) => f.field);
+		expect(formOrder(all)).toEqual(formOrder(before));
+		expect(all.find((f: any) => f.collection === 'customers' && f.field === 'client_profile').meta.sort).toBe(before.find((f: any) => f.collection === 'customers' && f.field === 'mail').meta.sort + 1);
 		const relationsAfter = (await d.http('GET', '/relations')).body.data.filter((r: any) => !r.collection.startsWith('directus_') && !ours.includes(r.collection)).sort(byName);
 		expect(relationsAfter).toEqual(relationsBefore);
 		// the segment collections point at the mapped names: tags on customers, categories from article_groups

@@ -248,6 +248,9 @@ export function registerCampaignRoutes(app: App, route: App['route']): void {
 			startedAt: null,
 			toSend: 0,
 			sent: 0,
+			views: 0,
+			clicks: 0,
+			bounces: 0,
 			createdAt: now,
 			updatedAt: now,
 		};
@@ -361,3 +364,34 @@ export function registerCampaignRoutes(app: App, route: App['route']): void {
 	});
 }
 
+
+/** What a test may set on a campaign the double never sends (the test-only stats control). */
+export interface CampaignStats {
+	sent?: number;
+	to_send?: number;
+	views?: number;
+	clicks?: number;
+	bounces?: number;
+	/** RFC3339; null clears it */
+	started_at?: string | null;
+}
+
+/** Sets a campaign's figures as if listmonk had sent it and counted views and clicks; 'Campaign not found' otherwise. */
+export function setCampaignStats(app: App, id: number, stats: CampaignStats): void {
+	const c = app.store.campaigns.get(id);
+	if (!c) throw badRequest('Campaign not found');
+	const count = (name: keyof CampaignStats, value: unknown): number => {
+		if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw badRequest(`${name}: a non-negative integer`);
+		return value;
+	};
+	if (stats.sent !== undefined) c.sent = count('sent', stats.sent);
+	if (stats.to_send !== undefined) c.toSend = count('to_send', stats.to_send);
+	if (stats.views !== undefined) c.views = count('views', stats.views);
+	if (stats.clicks !== undefined) c.clicks = count('clicks', stats.clicks);
+	if (stats.bounces !== undefined) c.bounces = count('bounces', stats.bounces);
+	if (stats.started_at !== undefined) {
+		const at = stats.started_at === null ? null : parseTimestamp(stats.started_at);
+		if (stats.started_at !== null && at === null) throw badRequest('started_at: an RFC3339 timestamp');
+		c.startedAt = at;
+	}
+}

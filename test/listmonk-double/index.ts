@@ -3,7 +3,9 @@
 import { DoubleServer, listViews, subscriberViews } from './server.ts';
 import type { DoubleOptions, DoubleUser, Fault, ListView, OptinMail, RequestLogEntry, SubscriberView, TxMail } from './types.ts';
 import { nowMicros } from './clock.ts';
+import { setCampaignStats, type CampaignStats } from './campaigns.ts';
 
+export type { CampaignStats } from './campaigns.ts';
 export type { DoubleOptions, DoubleUser, Fault, ListView, OptinMail, RequestLogEntry, SubscriberView, TxMail } from './types.ts';
 
 export interface ListmonkDouble {
@@ -23,6 +25,8 @@ export interface ListmonkDouble {
 	/** the opt-in e-mails listmonk would have sent (§4.3 / §4.5) */
 	optinMails(): OptinMail[];
 	txMails(): TxMail[];
+	/** test-only: a campaign's sent / views / clicks / bounces / started_at, as if listmonk had sent it */
+	campaignStats(id: number, stats: CampaignStats): void;
 }
 
 export async function startListmonkDouble(opts: DoubleOptions = {}): Promise<ListmonkDouble> {
@@ -46,5 +50,6 @@ export async function startDoubleServer(opts: DoubleOptions, control: boolean): 
 		lists: () => listViews(app),
 		optinMails: () => app.store.optinMails.map((m) => ({ ...m, listIds: [...m.listIds] })),
 		txMails: () => app.store.txMails.map((m) => ({ ...m })),
+		campaignStats: (id, stats) => setCampaignStats(app, id, stats),
 	};
 }

@@ -4,7 +4,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server, type Ser
 import type { Socket } from 'node:net';
 import { parseVersion, type App, type Handler } from './app.ts';
 import { authenticate, Users } from './auth.ts';
-import { registerCampaignRoutes } from './campaigns.ts';
+import { registerCampaignRoutes, setCampaignStats } from './campaigns.ts';
 import { formatTimestamp as ts, nowMicros } from './clock.ts';
 import { ApiError } from './errors.ts';
 import { Faults } from './faults.ts';
@@ -206,6 +206,11 @@ export class DoubleServer {
 				return jsonReply(200, { data: true });
 			}
 			if (path === '/__double/state' && method === 'GET') return jsonReply(200, { data: stateSnapshot(this) }, true);
+			const stats = /^\/__double\/campaigns\/(\d+)\/stats$/.exec(path);
+			if (stats && method === 'POST') {
+				setCampaignStats(this.app, Number(stats[1]), JSON.parse(body.toString('utf8') || '{}'));
+				return jsonReply(200, { data: true });
+			}
 			return jsonReply(404, { message: 'unknown control endpoint' });
 		} catch (error) {
 			return jsonReply(400, { message: (error as Error).message });

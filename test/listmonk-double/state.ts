@@ -85,6 +85,10 @@ export interface Campaign {
 	startedAt: number | null;
 	toSend: number;
 	sent: number;
+	/** nothing is sent, so nothing is viewed or clicked: set by the test-only stats control (setCampaignStats) */
+	views: number;
+	clicks: number;
+	bounces: number;
 	createdAt: number;
 	updatedAt: number;
 }

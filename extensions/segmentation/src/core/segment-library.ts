@@ -13,7 +13,7 @@ export interface SegmentTemplate {
 }
 
 const LETTERS = ['A', 'B', 'C'] as const;
-const LETTER_MEANING = { R: ['long ago', 'a while ago', 'recently'], F: ['rarely', 'sometimes', 'often'], M: ['little', 'moderately', 'a lot'] };
+export const LETTER_MEANING = { R: ['long ago', 'a while ago', 'recently'], F: ['rarely', 'sometimes', 'often'], M: ['little', 'moderately', 'a lot'] };
 
 const STAGES: Array<[string, string, string]> = [
 	['lead', 'Leads', 'Clients without any deal yet.'],

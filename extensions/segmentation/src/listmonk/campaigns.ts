@@ -2,10 +2,19 @@
 // `send_at` does not schedule). A create is never retried once it may have reached Listmonk: a sequence finds its
 // campaigns again by their tags instead (a crash between "created" and "recorded" must not make a second one).
 import type { CampaignSearch, CampaignStatus, NewCampaign } from './overlay.ts';
+import { z } from 'zod';
 import { booleanSchema, campaignSchema, pageSchema, type ListmonkCampaign } from './schemas.ts';
 import type { CallOptions, Transport } from './transport.ts';
 
 const campaignPage = pageSchema(campaignSchema);
+/** A campaign with its lists and dates (campaign results: which were sent to a list, and when). */
+const campaignWithListsSchema = campaignSchema.extend({
+	lists: z.array(z.object({ id: z.number().int().nullable(), name: z.string() })).nullish().transform((v) => v ?? []),
+	started_at: z.string().nullish().transform((v) => v ?? null),
+	created_at: z.string().nullish().transform((v) => v ?? null),
+});
+export type ListmonkCampaignWithLists = z.output<typeof campaignWithListsSchema>;
+const campaignWithListsPage = pageSchema(campaignWithListsSchema);
 
 export class CampaignsApi {
 	readonly #http: Transport;
@@ -18,6 +27,12 @@ export class CampaignsApi {
 	async withTags(tags: string[], options?: CallOptions): Promise<ListmonkCampaign[]> {
 		const search: CampaignSearch = { tag: tags, per_page: 'all', no_body: true };
 		return (await this.#http.call('GET /campaigns', campaignPage, (init) => this.#http.api.GET('/campaigns', { ...init, params: { query: search } }), options)).results;
+	}
+
+	/** Every campaign in these statuses, with its lists and dates (bodies left out). */
+	async withStatus(status: CampaignStatus[], options?: CallOptions): Promise<ListmonkCampaignWithLists[]> {
+		const search: CampaignSearch = { status, per_page: 'all', no_body: true };
+		return (await this.#http.call('GET /campaigns', campaignWithListsPage, (init) => this.#http.api.GET('/campaigns', { ...init, params: { query: search } }), options)).results;
 	}
 
 	get(id: number, options?: CallOptions): Promise<ListmonkCampaign> {

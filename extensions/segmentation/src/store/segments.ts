@@ -151,6 +151,25 @@ export async function listSnapshots(knex: Knex, segment: number, fromDay?: strin
 	return (await query).map((r: Record<string, unknown>) => ({ day: String(r['day']), member_count: Number(r['member_count']) }));
 }
 
+/** Clients who entered and left a segment per day (UTC) since `fromDay`: one aggregate over its events. */
+export async function listDailyMoves(knex: Knex, segment: number, fromDay: string): Promise<Array<{ day: string; entered: number; left: number }>> {
+	const fromMs = Date.parse(`${fromDay}T00:00:00Z`);
+	const found: Array<Record<string, unknown>> = await knex(EVENTS_TABLE)
+		.where({ segment_id: segment })
+		.andWhere('at', '>=', fromMs)
+		.groupByRaw('at / 86400000, event')
+		.select(knex.raw('at / 86400000 AS day_number'), 'event', knex.raw('COUNT(*) AS n'));
+	const byDay = new Map<number, { entered: number; left: number }>();
+	for (const r of found) {
+		const day = Number(r['day_number']);
+		const entry = byDay.get(day) ?? { entered: 0, left: 0 };
+		if (r['event'] === 'entered') entry.entered += Number(r['n']);
+		else entry.left += Number(r['n']);
+		byDay.set(day, entry);
+	}
+	return [...byDay.entries()].sort((a, b) => a[0] - b[0]).map(([day, moves]) => ({ day: new Date(day * 86_400_000).toISOString().slice(0, 10), ...moves }));
+}
+
 /** Lead sources of a segment's members next to the whole base, in one aggregate query. */
 export async function leadSourceBreakdown(knex: Knex, mapping: Mapping, segment: number): Promise<{ base_total: number; segment_total: number; sources: Array<{ lead_source: string | null; base: number; segment: number; base_share: number; segment_share: number }> }> {
 	const field = mapping.client_lead_source_field;
@@ -195,14 +214,41 @@ export async function membershipsOf(knex: Knex, clients: number[]): Promise<Arra
 	return rows.map((r) => ({ segment: Number(r['segment']), client: Number(r['client']) }));
 }
 
-/** Active segments with their counts and the last `days` daily sizes (for the module's table and sparklines). */
-export async function listActiveSegments(knex: Knex, days: number, nowMs: number): Promise<Array<{ id: number; name: string; kind: string; member_count: number; computed_at: string | null; history: number[] }>> {
+export interface ActiveSegment {
+	id: number;
+	name: string;
+	kind: string;
+	member_count: number;
+	computed_at: string | null;
+	history: number[];
+	/** Clients who entered / left in the last 7 and 30 days. */
+	entered_7d: number;
+	left_7d: number;
+	entered_30d: number;
+	left_30d: number;
+}
+
+/** Active segments with their counts, the last `days` daily sizes (the module's sparklines) and who entered and left
+ *  in the last 7 and 30 days (one aggregate over the month's events). */
+export async function listActiveSegments(knex: Knex, days: number, nowMs: number): Promise<ActiveSegment[]> {
 	const segments: Array<Record<string, unknown>> = await knex(N.segments).where({ is_active: true }).orderBy('name').select('id', 'name', 'kind', 'member_count', 'computed_at');
 	const from = snapshotDay(nowMs - days * 86_400_000);
-	const snapshots: Array<Record<string, unknown>> = segments.length
-		? await knex(SNAPSHOTS_TABLE).whereIn('segment_id', segments.map((s) => Number(s['id']))).andWhere('day', '>=', from).orderBy('day').select('segment_id', 'member_count')
+	const ids = segments.map((s) => Number(s['id']));
+	const snapshots: Array<Record<string, unknown>> = segments.length ? await knex(SNAPSHOTS_TABLE).whereIn('segment_id', ids).andWhere('day', '>=', from).orderBy('day').select('segment_id', 'member_count') : [];
+	const weekAgo = nowMs - 7 * 86_400_000;
+	const moves: Array<Record<string, unknown>> = segments.length
+		? await knex(EVENTS_TABLE)
+				.whereIn('segment_id', ids)
+				.andWhere('at', '>=', nowMs - 30 * 86_400_000)
+				.groupBy('segment_id', 'event')
+				.select('segment_id', 'event', knex.raw('COUNT(*) AS month'), knex.raw('SUM(CASE WHEN at >= ? THEN 1 ELSE 0 END) AS week', [weekAgo]))
 		: [];
+	const moved = (id: number, event: string, period: 'week' | 'month') => Number(moves.find((m) => Number(m['segment_id']) === id && m['event'] === event)?.[period] ?? 0);
 	return segments.map((s) => ({
+		entered_7d: moved(Number(s['id']), 'entered', 'week'),
+		left_7d: moved(Number(s['id']), 'left', 'week'),
+		entered_30d: moved(Number(s['id']), 'entered', 'month'),
+		left_30d: moved(Number(s['id']), 'left', 'month'),
 		id: Number(s['id']),
 		name: String(s['name']),
 		kind: String(s['kind']),

@@ -16,6 +16,8 @@ import { mountSyncRoutes } from './sync.ts';
 import { mountPromoRoutes } from './promo.ts';
 import { mountAutomationRoutes } from './automations.ts';
 import { mountSequenceRoutes } from './sequences.ts';
+import { mountAnalyticsRoutes } from './analytics.ts';
+import { mountClientProfileRoutes } from './client-profile.ts';
 import { assertAsOfAllowed, type AccountableRequest, type Route } from './route.ts';
 import { InvalidRequestError, RecomputeBusyHttpError, RecomputeFailedHttpError } from '../errors.ts';
 import { z } from 'zod';
@@ -122,6 +124,8 @@ export default defineEndpoint({
 		mountPromoRoutes(router, ctx, root.promo, route);
 		mountAutomationRoutes(router, ctx, root.automations, route);
 		mountSequenceRoutes(router, ctx, root.sequences, route);
+		mountAnalyticsRoutes(router, ctx, root.sync, route);
+		mountClientProfileRoutes(router, ctx, route);
 
 		// Checks a proposed mapping against the live schema without saving it. The mapping is schema: only admins change
 		// it (the settings hook), so only they probe it (the answer tells which collections and fields exist).

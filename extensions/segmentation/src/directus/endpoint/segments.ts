@@ -5,7 +5,7 @@
 import type { Request, Router } from 'express';
 import { z } from 'zod';
 import { SEGMENT_NAMES } from '../../core/base-names.ts';
-import { leadSourceBreakdown, listActiveSegments, listEvents, listSnapshots } from '../../store/segments.ts';
+import { leadSourceBreakdown, listActiveSegments, listEvents, listDailyMoves, listSnapshots } from '../../store/segments.ts';
 import { need, type Need, type Requirement } from '../access.ts';
 import type { DirectusContext } from '../context.ts';
 import { InvalidRequestError, InvalidSegmentError, NotFoundSegmentError, SegmentsBusyHttpError } from '../errors.ts';
@@ -120,7 +120,16 @@ export function mountSegmentRoutes(router: Router, ctx: DirectusContext, service
 		route(READ_SEGMENTS, async (req) => {
 			const segment = await existing(req);
 			const query = parse(historyQuery, req.query, 'query');
-			return { data: { segment: segment.id, member_count: Number(segment.member_count ?? 0), snapshots: await listSnapshots(ctx.database, segment.id, query.from) } };
+			const from = query.from ?? new Date(Date.now() - 90 * 86_400_000).toISOString().slice(0, 10);
+			return {
+				data: {
+					segment: segment.id,
+					member_count: Number(segment.member_count ?? 0),
+					snapshots: await listSnapshots(ctx.database, segment.id, query.from),
+					// who entered and left per day (the segment page's bars), 90 days unless `from` says otherwise
+					moves: await listDailyMoves(ctx.database, segment.id, from),
+				},
+			};
 		}),
 	);
 

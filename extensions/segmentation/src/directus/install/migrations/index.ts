@@ -11,8 +11,10 @@ import { promoCodesMigration } from './008-promo-codes.ts';
 import { automationsMigration } from './009-automations.ts';
 import { automationTriggersMigration } from './010-automation-triggers.ts';
 import { promoSequencesMigration } from './011-promo-sequences.ts';
+import { analyticsIndexesMigration } from './012-analytics-indexes.ts';
+import { clientProfileFieldMigration } from './013-client-profile-field.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
 
-export const MIGRATIONS: readonly Migration[] = [baseMigration, engineFieldsMigration, tagsAndSegmentsMigration, maxDealAmountMigration, segmentRefreshStateMigration, listmonkSyncMigration, listmonkListLinkMigration, promoCodesMigration, automationsMigration, automationTriggersMigration, promoSequencesMigration];
+export const MIGRATIONS: readonly Migration[] = [baseMigration, engineFieldsMigration, tagsAndSegmentsMigration, maxDealAmountMigration, segmentRefreshStateMigration, listmonkSyncMigration, listmonkListLinkMigration, promoCodesMigration, automationsMigration, automationTriggersMigration, promoSequencesMigration, analyticsIndexesMigration, clientProfileFieldMigration];
