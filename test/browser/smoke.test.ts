@@ -272,4 +272,36 @@ describe.skipIf(!haveChromium)('App smoke test (Chromium)', () => {
 		await page.locator('.lead-sources .apexcharts-bar-area').first().waitFor({ timeout: 60_000 });
 		await page.screenshot({ path: join(SHOTS, 'segment-page.png'), fullPage: true });
 	});
+
+	it('shows the overview to a Marketer (not an admin) in Russian, with no English left', async () => {
+		const policy = (await d.http('GET', '/policies?filter[name][_eq]=Marketer&fields=id')).body.data[0].id as string;
+		const made = await d.http('POST', '/users', { email: 'marketer.ru@example.com', password: 'marketer-password-1', language: 'ru-RU', policies: [{ policy }] });
+		expect(made.status, JSON.stringify(made.body)).toBe(200);
+		const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+		try {
+			const marketer = await context.newPage();
+			await marketer.goto(`${d.url}/admin/login`);
+			await marketer.waitForSelector('input[type="email"]', { timeout: 120_000 });
+			await marketer.fill('input[type="email"]', 'marketer.ru@example.com');
+			await marketer.fill('input[type="password"]', 'marketer-password-1');
+			await marketer.click('button[type="submit"]');
+			await marketer.waitForURL((u) => !u.pathname.endsWith('/login'), { timeout: 120_000 });
+			await marketer.goto(`${d.url}/admin/segmentation`);
+			await marketer.getByText('RFM-сетка', { exact: true }).first().waitFor({ timeout: 60_000 });
+			await marketer.locator('rect.apexcharts-heatmap-rect').first().waitFor({ timeout: 60_000 });
+			const text = await marketer.locator('.overview').innerText();
+			for (const ru of ['Клиенты', 'Выручка', 'Давность', 'Частота', 'Стадии жизненного цикла', 'Уровни ценности']) expect(text).toContain(ru);
+			for (const en of ['RFM grid', 'Revenue', 'Recency', 'Frequency', 'Lifecycle stages', 'Value tiers', 'Clients']) expect(text).not.toContain(en);
+			// numbers in the user's locale: Russian groups thousands with a (narrow) no-break space
+			const revenue = (await d.http('GET', '/segmentation/analytics/rfm-grid')).body.data.total_revenue as number;
+			expect(text).toContain(new Intl.NumberFormat('ru-RU', { maximumFractionDigits: 0 }).format(revenue));
+			await marketer.screenshot({ path: join(SHOTS, 'overview-ru-marketer.png'), fullPage: true });
+			// the other pages too
+			await marketer.goto(`${d.url}/admin/segmentation/segments`);
+			await marketer.getByText('Вошли / вышли за 7 дней').first().waitFor({ timeout: 60_000 });
+			expect(await marketer.locator('.segments-page').innerText()).not.toMatch(/Entered|Members|Refresh/);
+		} finally {
+			await context.close();
+		}
+	});
 });

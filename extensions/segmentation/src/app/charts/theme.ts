@@ -18,8 +18,11 @@ export function chartTheme() {
 	};
 }
 
-export const formatNumber = (n: number, digits = 0) => new Intl.NumberFormat(undefined, { maximumFractionDigits: digits }).format(n);
-export const formatPercent = (share: number) => new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 1 }).format(share);
+/** The user's locale: the App sets <html lang> to the user's language (the browser's is only the fallback). */
+const locale = () => (typeof document !== 'undefined' && document.documentElement?.lang) || undefined;
+export const formatNumber = (n: number, digits = 0) => new Intl.NumberFormat(locale(), { maximumFractionDigits: digits }).format(n);
+export const formatDateTime = (value: string | number | Date) => new Date(value).toLocaleString(locale());
+export const formatPercent = (share: number) => new Intl.NumberFormat(locale(), { style: 'percent', maximumFractionDigits: 1 }).format(share);
 
 /** Polyline points of a size series scaled into a 100 × 24 box (a table's sparkline). */
 export function sparkline(values: number[]): string {
