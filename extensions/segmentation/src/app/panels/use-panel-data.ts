@@ -2,6 +2,7 @@
 // user's language, and says so in a sentence when it can't (no permission, nothing chosen yet).
 import { useApi, useStores } from '@directus/extensions-sdk';
 import { ref, watch, type Ref } from 'vue';
+import { apiErrorText } from '../api-errors';
 import { translator } from '../i18n';
 
 export function usePanelData<T>(path: () => string | null) {
@@ -24,8 +25,7 @@ export function usePanelData<T>(path: () => string | null) {
 			data.value = (await api.get(url)).data.data as T;
 			error.value = null;
 		} catch (e: unknown) {
-			const err = e as { response?: { status?: number; data?: { errors?: Array<{ message: string }> } }; message?: string };
-			error.value = err.response?.status === 403 ? t('noPermission') : (err.response?.data?.errors?.[0]?.message ?? err.message ?? String(e));
+			error.value = apiErrorText(e, t);
 		} finally {
 			loading.value = false;
 		}
