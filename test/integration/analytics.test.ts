@@ -124,7 +124,12 @@ describe('the analytics endpoints', () => {
 		for (const x of b.lifecycle_stages) expect(x.clients, x.stage).toBe(members.filter((m) => (m['lifecycle_stage'] ?? null) === x.stage).length);
 		for (const x of b.value_tiers) expect(x.clients, x.tier).toBe(members.filter((m) => (m['value_tier'] ?? null) === x.tier).length);
 		const sources = await d.http('GET', `/segmentation/segments/${segment}/lead-sources`);
-		expect(b.lead_sources).toEqual(sources.body.data);
+		const { as_of, live, ...leadSources } = sources.body.data;
+		expect(b.lead_sources).toEqual(leadSources);
+		// counted when they were asked for, or served as counted at the segment's last refresh
+		expect(typeof live).toBe('boolean');
+		expect(Date.parse(as_of)).toBeLessThanOrEqual(Date.now());
+		expect(Date.parse(b.as_of)).toBeGreaterThan(0);
 		expect(b.lead_sources.segment_total).toBe(members.length);
 
 		expect((await d.http('GET', '/segmentation/segments/999999/breakdown')).status).toBe(404);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cellFilter, compareCampaigns, shapeBreakdown, shapeGrid, shapeOverview, type CampaignFigures } from './analytics.ts';
+import { cellFilter, compareCampaigns, shapeBreakdown, shapeGrid, shapeOverview, shapeSegmentFigures, type CampaignFigures } from './analytics.ts';
 
 describe('the RFM grid', () => {
 	it('has every cell (zeros included), sums to the scored clients and splits each cell by M', () => {
@@ -91,6 +91,55 @@ describe("a segment's breakdown", () => {
 		const b = shapeBreakdown([]);
 		expect(b.member_count).toBe(0);
 		expect(b.value_tiers.map((t) => t.tier)).toEqual(['vip', 'regular', 'difficult']);
+	});
+});
+
+describe("every segment's figures from one grouped query", () => {
+	const base = [
+		{ lead_source: 'instagram', clients: 50 },
+		{ lead_source: 'ads', clients: 30 },
+		{ lead_source: '', clients: 5 },
+		{ lead_source: null, clients: 15 },
+	];
+	it('splits the rows per segment: stages and tiers as the breakdown counts them, lead sources against the base', () => {
+		const figures = shapeSegmentFigures(
+			[
+				{ segment: 7, stage: 'regular', tier: 'vip', lead_source: 'ads', clients: 3, revenue: '900' },
+				{ segment: '7', stage: 'regular', tier: 'vip', lead_source: 'instagram', clients: 1, revenue: 100 },
+				{ segment: 7, stage: 'lead', tier: null, lead_source: null, clients: 1, revenue: null },
+				{ segment: 9, stage: 'one_time', tier: 'regular', lead_source: 'instagram', clients: 2, revenue: 40 },
+			],
+			[7, 9, 11],
+			base,
+		);
+		const seven = figures.get(7)!;
+		expect(seven).toMatchObject(shapeBreakdown([
+			{ stage: 'regular', tier: 'vip', clients: 4, revenue: 1000 },
+			{ stage: 'lead', tier: null, clients: 1, revenue: null },
+		]));
+		expect(seven.lead_sources).toEqual({
+			base_total: 100,
+			segment_total: 5,
+			sources: [
+				{ lead_source: 'ads', base: 30, segment: 3, base_share: 0.3, segment_share: 0.6 },
+				{ lead_source: 'instagram', base: 50, segment: 1, base_share: 0.5, segment_share: 0.2 },
+				{ lead_source: null, base: 15, segment: 1, base_share: 0.15, segment_share: 0.2 },
+				// an empty source stays apart from a missing one
+				{ lead_source: '', base: 5, segment: 0, base_share: 0.05, segment_share: 0 },
+			],
+		});
+		expect(figures.get(9)!.member_count).toBe(2);
+		expect(figures.get(9)!.lead_sources!.sources[0]).toMatchObject({ lead_source: 'instagram', segment: 2 });
+		// a segment without members: empty figures, the base's sources with zeros
+		expect(figures.get(11)!.member_count).toBe(0);
+		expect(figures.get(11)!.lead_sources!.sources.map((x) => [x.lead_source, x.segment])).toEqual([['instagram', 0], ['ads', 0], [null, 0], ['', 0]]);
+	});
+
+	it('has no lead sources when the base maps none, and ignores rows of segments not asked for', () => {
+		const figures = shapeSegmentFigures([{ segment: 3, stage: 'lead', tier: null, lead_source: null, clients: 2, revenue: 0 }, { segment: 4, stage: 'lead', tier: null, lead_source: null, clients: 9, revenue: 0 }], [3], null);
+		expect([...figures.keys()]).toEqual([3]);
+		expect(figures.get(3)!.lead_sources).toBeNull();
+		expect(figures.get(3)!.member_count).toBe(2);
 	});
 });
 

@@ -182,6 +182,53 @@ export function shapeBreakdown(rows: readonly BreakdownRow[]): MemberBreakdown {
 	};
 }
 
+/** A segment's members per (stage, tier, lead source): one query answers every segment's figures at once. */
+export interface SegmentFigureRow extends BreakdownRow { segment: unknown; lead_source: unknown }
+/** The whole base per lead source. */
+export interface LeadSourceRow { lead_source: unknown; clients: unknown }
+
+export interface LeadSources {
+	base_total: number;
+	segment_total: number;
+	sources: Array<{ lead_source: string | null; base: number; segment: number; base_share: number; segment_share: number }>;
+}
+
+/** What a segment page shows of its members: stages and tiers, and lead sources against the base (null when the base
+ *  has no lead source field mapped). */
+export interface SegmentFigures extends MemberBreakdown { lead_sources: LeadSources | null }
+
+/** A lead source as stored ('' stays apart from null: the filter that opens its clients differs). */
+const sourceOf = (value: unknown): string | null => (value === null || value === undefined ? null : String(value));
+
+/** Each source of the base with the segment's count beside it, the segment's biggest first (then the base's, then by
+ *  name, so equal counts keep one order). */
+export function shapeLeadSources(base: readonly LeadSourceRow[], inSegment: ReadonlyMap<string | null, number>): LeadSources {
+	const sources = base.map((row) => ({ lead_source: sourceOf(row.lead_source), base: count(row.clients) }));
+	const base_total = sources.reduce((s, x) => s + x.base, 0);
+	const segment_total = [...inSegment.values()].reduce((s, n) => s + n, 0);
+	return {
+		base_total,
+		segment_total,
+		sources: sources
+			.map((x) => ({ ...x, segment: inSegment.get(x.lead_source) ?? 0 }))
+			.sort((a, b) => b.segment - a.segment || b.base - a.base || String(a.lead_source ?? '').localeCompare(String(b.lead_source ?? '')))
+			.map((x) => ({ lead_source: x.lead_source, base: x.base, segment: x.segment, base_share: share(x.base, base_total), segment_share: share(x.segment, segment_total) })),
+	};
+}
+
+/** Every asked segment's figures from the grouped rows (a segment without members gets empty figures). */
+export function shapeSegmentFigures(rows: readonly SegmentFigureRow[], segments: readonly number[], base: readonly LeadSourceRow[] | null): Map<number, SegmentFigures> {
+	const bySegment = new Map<number, SegmentFigureRow[]>(segments.map((id) => [id, []]));
+	for (const row of rows) bySegment.get(count(row.segment))?.push(row);
+	const figures = new Map<number, SegmentFigures>();
+	for (const [id, own] of bySegment) {
+		const sources = new Map<string | null, number>();
+		for (const row of own) sources.set(sourceOf(row.lead_source), (sources.get(sourceOf(row.lead_source)) ?? 0) + count(row.clients));
+		figures.set(id, { ...shapeBreakdown(own), lead_sources: base ? shapeLeadSources(base, sources) : null });
+	}
+	return figures;
+}
+
 // ── campaign results ──
 
 /** A Listmonk campaign as the comparison needs it. */

@@ -26,6 +26,7 @@ import { SyncRunner } from './sync/sync-runner.ts';
 import { SequenceService } from './sequences/sequence-service.ts';
 import { sequenceStatsJob } from './jobs/sequence-stats-job.ts';
 import { markAllDirty } from '../store/listmonk-sync.ts';
+import { AnalyticsFigures } from './analytics/analytics-figures.ts';
 
 export interface InstallStatus {
 	report: InstallReport | null;
@@ -46,6 +47,7 @@ export class Segmentation {
 	readonly promo: PromoService;
 	readonly automations: AutomationRunner;
 	readonly sequences: SequenceService;
+	readonly figures: AnalyticsFigures;
 	readonly installStatus: InstallStatus = { report: null, error: null };
 
 	readonly ctx: DirectusContext;
@@ -57,12 +59,17 @@ export class Segmentation {
 		this.scoring = new Scoring(ctx, this.leases);
 		this.sync = new SyncRunner(ctx, this.leases, this.mapping, this.instance);
 		this.promo = new PromoService(ctx, this.mapping);
+		this.figures = new AnalyticsFigures(ctx);
 		// memberships refreshed outside the change pipeline (a full pass, a saved rule, a static fill): the sync
-		// looks at every synced segment
-		this.segments = new SegmentService(ctx, this.leases, async (full) => {
-			if (!this.sync.configured) return;
-			await markAllDirty(ctx.database, { attributes: full });
-			this.sync.wake('change');
+		// looks at every synced segment; the marketer's figures are counted afresh (all of them after a full refresh:
+		// the daily run's precompute, what a big base's overview and segment pages show until the next)
+		this.segments = new SegmentService(ctx, this.leases, async (full, refreshed) => {
+			if (this.sync.configured) {
+				await markAllDirty(ctx.database, { attributes: full });
+				this.sync.wake('change');
+			}
+			const counted = await this.figures.precompute(full ? null : refreshed);
+			ctx.logger.info(`[segmentation] counted the marketer's figures (${full ? 'overview and ' : ''}${counted.segments} segments) in ${counted.duration_ms} ms`);
 		});
 		this.fullPass = new FullPass(ctx, this.scoring, this.segments);
 		this.pipeline = new ChangePipeline(ctx, this.scoring, this.fullPass, this.segments, [rescoreStep, promoCodesStep, autoTagsStep(this.segments), requalifyStep(this.segments), listmonkStep(this.sync)]);

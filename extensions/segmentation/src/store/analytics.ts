@@ -1,21 +1,27 @@
 // The marketer's view's aggregates: each one GROUP BY over the base (queries/analytics.ts), shaped by the core
 // (core/analytics.ts). No loop over clients: a million clients come back as at most a few hundred group rows.
 import type { Knex } from 'knex';
-import { shapeBreakdown, shapeGrid, shapeOverview, type MemberBreakdown, type Overview, type RfmGrid } from '../core/analytics.ts';
+import { shapeGrid, shapeOverview, shapeSegmentFigures, type LeadSourceRow, type Overview, type RfmGrid, type SegmentFigureRow, type SegmentFigures } from '../core/analytics.ts';
 import { levelsOf, type EngineSettings } from '../core/engine-settings.ts';
 import type { Mapping } from '../core/mapping.ts';
-import { gridQuery, memberBreakdownQuery, overviewQuery } from './queries/analytics.ts';
+import { baseLeadSourcesQuery, gridQuery, overviewQuery, segmentFiguresQuery } from './queries/analytics.ts';
 import { baseTables } from './queries/base-tables.ts';
 import { run, type Sql } from './queries/sql.ts';
 import { rows } from './restriction.ts';
-import type { BreakdownRow, GridRow, OverviewRow } from '../core/analytics.ts';
+import type { GridRow, OverviewRow } from '../core/analytics.ts';
 
 export type AnalyticsSettings = Pick<EngineSettings, 'rfm_scheme' | 'rfm_thresholds' | 'rfm_monetary_basis' | 'rfm_segment_maps'>;
 
 /** The statements behind each answer (the benchmark EXPLAINs them). */
-export function analyticsStatements(mapping: Mapping, settings: AnalyticsSettings, segment?: number): { grid: Sql; overview: Sql; breakdown: Sql | null } {
+export function analyticsStatements(mapping: Mapping, settings: AnalyticsSettings, segments: readonly number[] = []): { grid: Sql; overview: Sql; segments: Sql | null; baseLeadSources: Sql | null } {
 	const t = baseTables(mapping);
-	return { grid: gridQuery(t, settings), overview: overviewQuery(t, settings), breakdown: segment === undefined ? null : memberBreakdownQuery(t, settings, segment) };
+	const leadSource = mapping.client_lead_source_field ?? null;
+	return {
+		grid: gridQuery(t, settings),
+		overview: overviewQuery(t, settings),
+		segments: segments.length ? segmentFiguresQuery(t, settings, leadSource, segments) : null,
+		baseLeadSources: leadSource === null ? null : baseLeadSourcesQuery(t, leadSource),
+	};
 }
 
 /** Recency × frequency over the scored clients, every cell present. */
@@ -31,8 +37,12 @@ export async function overview(knex: Knex, mapping: Mapping, settings: Analytics
 	return shapeOverview(result, { segmentOrder: [...new Set(map.map((rule) => rule.name))] });
 }
 
-/** A segment's members by lifecycle stage and value tier. */
-export async function memberBreakdown(knex: Knex, mapping: Mapping, settings: AnalyticsSettings, segment: number): Promise<MemberBreakdown> {
-	const result = rows(await run(knex, memberBreakdownQuery(baseTables(mapping), settings, segment))) as unknown as BreakdownRow[];
-	return shapeBreakdown(result);
+/** The listed segments' members by lifecycle stage, value tier and lead source (against the whole base's): two
+ *  statements whatever the number of segments. */
+export async function segmentFigures(knex: Knex, mapping: Mapping, settings: AnalyticsSettings, segments: readonly number[]): Promise<Map<number, SegmentFigures>> {
+	if (!segments.length) return new Map();
+	const statements = analyticsStatements(mapping, settings, segments);
+	const members = rows(await run(knex, statements.segments!)) as unknown as SegmentFigureRow[];
+	const base = statements.baseLeadSources ? (rows(await run(knex, statements.baseLeadSources)) as unknown as LeadSourceRow[]) : null;
+	return shapeSegmentFigures(members, segments, base);
 }

@@ -10,7 +10,7 @@ import { SEGMENT_NAMES } from '../core/base-names.ts';
 import type { Mapping } from '../core/mapping.ts';
 import { dialectOf } from './dialects/index.ts';
 import { baseTables, type BaseTables } from './queries/base-tables.ts';
-import { HITS, hitsQuery, leadSourcesQuery, leavingCondition, memberCountDeltaQuery, type CompiledSegment } from './queries/segments.ts';
+import { HITS, hitsQuery, leavingCondition, memberCountDeltaQuery, type CompiledSegment } from './queries/segments.ts';
 import { ident, raw, run, sql } from './queries/sql.ts';
 import { forEachClientRange, rows, type ClientRestriction } from './restriction.ts';
 import { EVENTS_TABLE, SNAPSHOTS_TABLE } from './tables.ts';
@@ -168,27 +168,6 @@ export async function listDailyMoves(knex: Knex, segment: number, fromDay: strin
 		byDay.set(day, entry);
 	}
 	return [...byDay.entries()].sort((a, b) => a[0] - b[0]).map(([day, moves]) => ({ day: new Date(day * 86_400_000).toISOString().slice(0, 10), ...moves }));
-}
-
-/** Lead sources of a segment's members next to the whole base, in one aggregate query. */
-export async function leadSourceBreakdown(knex: Knex, mapping: Mapping, segment: number): Promise<{ base_total: number; segment_total: number; sources: Array<{ lead_source: string | null; base: number; segment: number; base_share: number; segment_share: number }> }> {
-	const field = mapping.client_lead_source_field;
-	if (!field) throw new Error('no lead source field is mapped (client_lead_source_field)');
-	const result = rows(await run(knex, leadSourcesQuery(baseTables(mapping), ident(field), segment)));
-	const base_total = result.reduce((sum, r) => sum + Number(r['base']), 0);
-	const segment_total = result.reduce((sum, r) => sum + Number(r['segment']), 0);
-	const share = (n: number, total: number) => (total ? Math.round((n / total) * 10_000) / 10_000 : 0);
-	return {
-		base_total,
-		segment_total,
-		sources: result.map((r) => ({
-			lead_source: (r['lead_source'] as string | null) ?? null,
-			base: Number(r['base']),
-			segment: Number(r['segment']),
-			base_share: share(Number(r['base']), base_total),
-			segment_share: share(Number(r['segment']), segment_total),
-		})),
-	};
 }
 
 /** Members changed outside the rule engine (picked or removed by hand, client deleted): events and counts. */

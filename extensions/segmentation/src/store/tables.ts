@@ -17,6 +17,7 @@ export const SYNC_DIRTY_TABLE = 'segmentation_listmonk_dirty';
 export const SYNC_RUNS_TABLE = 'segmentation_sync_runs';
 export const REDEMPTIONS_TABLE = 'segmentation_promo_redemptions';
 export const AUTOMATION_SENDS_TABLE = 'segmentation_automation_sends';
+export const ANALYTICS_SNAPSHOTS_TABLE = 'segmentation_analytics_snapshots';
 
 async function createIfMissing(knex: Knex, table: string, build: (t: Knex.CreateTableBuilder) => void): Promise<void> {
 	if (await knex.schema.hasTable(table)) return;
@@ -166,6 +167,17 @@ export async function ensureBookkeepingTables(knex: Knex): Promise<void> {
 		t.index(['code_id', 'client_id']);
 		t.index(['client_id']);
 	});
+	// the marketer's view's figures as last counted (the overview, each segment's breakdown): what a big base is shown
+	// between the daily run's counts, with their time (store/analytics-snapshots.ts)
+	await createIfMissing(knex, ANALYTICS_SNAPSHOTS_TABLE, (t) => {
+		t.string('key', 64).primary(); // overview | segment:<id>
+		t.string('fingerprint', 64).notNullable(); // the mapping and settings they were counted under
+		t.text('body').notNullable(); // JSON
+		t.bigInteger('computed_at').notNullable();
+		t.integer('duration_ms').notNullable();
+	});
+	// the Segments page counts each segment's entries and exits of the last 30 days: by segment, then time
+	await knex.raw(`CREATE INDEX IF NOT EXISTS ${EVENTS_TABLE}_segment_at ON ${EVENTS_TABLE} (segment_id, at)`);
 	// scratch data, rebuilt by every run: no write-ahead log needed on PostgreSQL
 	if (isPostgres(knex)) {
 		const [row] = (await knex.raw(`SELECT relpersistence FROM pg_class WHERE oid = to_regclass(?)`, [STAGE_TABLE])).rows;

@@ -7,10 +7,10 @@ import type { Request, Router } from 'express';
 import { z } from 'zod';
 import { SEGMENT_NAMES } from '../../core/base-names.ts';
 import { compareCampaigns, type CampaignComparison, type CampaignFigures } from '../../core/analytics.ts';
-import { engineSettingsFromRow } from '../../core/engine-settings.ts';
 import { ListmonkError } from '../../listmonk/errors.ts';
-import { memberBreakdown, overview, rfmGrid } from '../../store/analytics.ts';
-import { leadSourceBreakdown } from '../../store/segments.ts';
+import { engineSettingsFromRow } from '../../core/engine-settings.ts';
+import { rfmGrid } from '../../store/analytics.ts';
+import type { AnalyticsFigures } from '../analytics/analytics-figures.ts';
 import { need, type Requirement } from '../access.ts';
 import type { DirectusContext } from '../context.ts';
 import { InvalidEngineSettingsError, NotFoundSegmentError } from '../errors.ts';
@@ -21,6 +21,8 @@ import { parse, type Route } from './route.ts';
 const { segments: SEGMENTS, members: MEMBERS } = SEGMENT_NAMES;
 const segmentId = z.coerce.number().int().positive().max(2_147_483_647);
 const noQuery = z.object({}).strict();
+/** `fresh=true`: count now, not from the last snapshot (the pages' Recount). */
+const figuresQuery = z.object({ fresh: z.enum(['true', 'false']).optional() }).strict();
 const idParam = z.object({ id: segmentId });
 const campaignsQuery = z.object({ segment: segmentId }).strict();
 
@@ -39,7 +41,7 @@ export interface CampaignResults extends CampaignComparison {
 	fetched_at: string;
 }
 
-export function mountAnalyticsRoutes(router: Router, ctx: DirectusContext, sync: SyncRunner, route: Route): void {
+export function mountAnalyticsRoutes(router: Router, ctx: DirectusContext, sync: SyncRunner, figures: AnalyticsFigures, route: Route): void {
 	const clientsCollection = async () => (await requireMapping(ctx)).client_collection;
 	const readClients = async (): Promise<Requirement> => need('read', await clientsCollection());
 	const readSegmentClients = async (): Promise<Requirement> => [...need('read', SEGMENTS), ...need('read', await clientsCollection())];
@@ -64,12 +66,13 @@ export function mountAnalyticsRoutes(router: Router, ctx: DirectusContext, sync:
 		}),
 	);
 
-	// Named segments, lifecycle stages (funnel order) and sleeping, value tiers, and the totals.
+	// Named segments, lifecycle stages (funnel order) and sleeping, value tiers, and the totals; with when they were
+	// counted (a big base's come from the end of the last refresh: analytics-figures.ts).
 	router.get(
 		'/analytics/overview',
 		route(readClients, async (req) => {
-			parse(noQuery, req.query, 'query');
-			return { data: await overview(ctx.database, await requireMapping(ctx), await engineSettings()) };
+			const query = parse(figuresQuery, req.query, 'query');
+			return { data: await figures.overview({ fresh: query.fresh === 'true' }) };
 		}),
 	);
 
@@ -78,18 +81,11 @@ export function mountAnalyticsRoutes(router: Router, ctx: DirectusContext, sync:
 		'/segments/:id/breakdown',
 		route(readMembers, async (req: Request) => {
 			const { id } = parse(idParam, req.params, 'id');
-			parse(noQuery, req.query, 'query');
+			const query = parse(figuresQuery, req.query, 'query');
 			const segment = await existing(id);
-			const mapping = await requireMapping(ctx);
-			const members = await memberBreakdown(ctx.database, mapping, await engineSettings(), segment.id);
-			return {
-				data: {
-					segment: { id: Number(segment.id), name: segment.name, kind: segment.kind, is_active: Boolean(segment.is_active) },
-					...members,
-					// null when the base has no lead source field mapped
-					lead_sources: mapping.client_lead_source_field ? await leadSourceBreakdown(ctx.database, mapping, segment.id) : null,
-				},
-			};
+			// lead_sources is null when the base has no lead source field mapped
+			const counted = await figures.segment(Number(segment.id), { fresh: query.fresh === 'true' });
+			return { data: { segment: { id: Number(segment.id), name: segment.name, kind: segment.kind, is_active: Boolean(segment.is_active) }, ...counted } };
 		}),
 	);
 

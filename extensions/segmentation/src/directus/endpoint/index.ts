@@ -119,12 +119,12 @@ export default defineEndpoint({
 			}),
 		);
 
-		mountSegmentRoutes(router, ctx, root.segments, route);
+		mountSegmentRoutes(router, ctx, root.segments, root.figures, route);
 		mountSyncRoutes(router, ctx, root.sync, route);
 		mountPromoRoutes(router, ctx, root.promo, route);
 		mountAutomationRoutes(router, ctx, root.automations, route);
 		mountSequenceRoutes(router, ctx, root.sequences, route);
-		mountAnalyticsRoutes(router, ctx, root.sync, route);
+		mountAnalyticsRoutes(router, ctx, root.sync, root.figures, route);
 		mountClientProfileRoutes(router, ctx, route);
 
 		// Checks a proposed mapping against the live schema without saving it. The mapping is schema: only admins change

@@ -5,8 +5,9 @@
 import type { Request, Router } from 'express';
 import { z } from 'zod';
 import { SEGMENT_NAMES } from '../../core/base-names.ts';
-import { leadSourceBreakdown, listActiveSegments, listEvents, listDailyMoves, listSnapshots } from '../../store/segments.ts';
+import { listActiveSegments, listEvents, listDailyMoves, listSnapshots } from '../../store/segments.ts';
 import { need, type Need, type Requirement } from '../access.ts';
+import type { AnalyticsFigures } from '../analytics/analytics-figures.ts';
 import type { DirectusContext } from '../context.ts';
 import { InvalidRequestError, InvalidSegmentError, NotFoundSegmentError, SegmentsBusyHttpError } from '../errors.ts';
 import { seedSegmentLibrary, seedTagTemplates } from '../install/segment-library.ts';
@@ -34,7 +35,7 @@ const historyQuery = z.object({ from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'm
 const libraryBody = z.object({ tags: z.boolean().default(false) }).strict();
 const ruleCheckBody = z.object({ rule: z.unknown() });
 
-export function mountSegmentRoutes(router: Router, ctx: DirectusContext, service: SegmentService, route: Route): void {
+export function mountSegmentRoutes(router: Router, ctx: DirectusContext, service: SegmentService, figures: AnalyticsFigures, route: Route): void {
 	const segments = () => service;
 	const existing = async (req: Request) => {
 		const { id } = parse(idParam, req.params, 'id');
@@ -139,7 +140,10 @@ export function mountSegmentRoutes(router: Router, ctx: DirectusContext, service
 			const segment = await existing(req);
 			const mapping = await requireMapping(ctx);
 			if (!mapping.client_lead_source_field) throw new InvalidRequestError({ errors: ['client_lead_source_field: no lead source field is mapped in the segmentation settings'] });
-			return { data: await leadSourceBreakdown(ctx.database, mapping, segment.id) };
+			const fresh = parse(z.object({ fresh: z.enum(['true', 'false']).optional() }).strict(), req.query, 'query').fresh === 'true';
+			// the segment page's figures (a big base's counted at the end of the last refresh), with when they were counted
+			const { lead_sources, as_of, live } = await figures.segment(Number(segment.id), { fresh });
+			return { data: { ...lead_sources!, as_of, live } };
 		}),
 	);
 }

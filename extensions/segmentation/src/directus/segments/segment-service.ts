@@ -93,10 +93,11 @@ export class SegmentService {
 	private readonly leases: Leases;
 
 	/** After a refresh changed memberships outside the change pipeline (the Listmonk sync looks at them); `full`:
-	 *  every active segment, as after a recompute (the sync looks at every subscriber's attributes too). */
-	private readonly afterRefresh: (full: boolean) => Promise<void>;
+	 *  every active segment, as after a recompute (the sync looks at every subscriber's attributes too); `refreshed`:
+	 *  the segments refreshed. */
+	private readonly afterRefresh: (full: boolean, refreshed: number[]) => Promise<void>;
 
-	constructor(ctx: DirectusContext, leases: Leases, afterRefresh: (full: boolean) => Promise<void> = async () => undefined) {
+	constructor(ctx: DirectusContext, leases: Leases, afterRefresh: (full: boolean, refreshed: number[]) => Promise<void> = async () => undefined) {
 		this.ctx = ctx;
 		this.leases = leases;
 		this.afterRefresh = afterRefresh;
@@ -292,7 +293,7 @@ export class SegmentService {
 		if (healed) this.forget();
 		summary.duration_ms = Date.now() - started;
 		await clearDataCache(this.ctx);
-		if (summary.segments.length || ids === null) await this.afterRefresh(ids === null).catch((error: Error) => this.ctx.logger.warn(`[segmentation] after the refresh: ${error.message}`));
+		if (summary.segments.length || ids === null) await this.afterRefresh(ids === null, summary.segments.map((s) => s.id)).catch((error: Error) => this.ctx.logger.warn(`[segmentation] after the refresh: ${error.message}`));
 		return summary;
 	}
 }

@@ -3,7 +3,7 @@
 // let PostgreSQL answer from the index alone (an index-only scan, the groups arriving in index order).
 import type { EngineSettings } from '../../core/engine-settings.ts';
 import type { BaseTables } from './base-tables.ts';
-import { ident, sql, type Sql } from './sql.ts';
+import { ident, ints, sql, type Sql } from './sql.ts';
 
 /** The engine's computed fields on the client collection (installed by migration 2 under these names). */
 export const ANALYTICS_FIELDS = {
@@ -42,11 +42,20 @@ export function overviewQuery(t: BaseTables, settings: Pick<EngineSettings, 'rfm
 		GROUP BY ${c(A.segment)}, ${c(A.stage)}, ${c(A.tier)}, ${c(A.sleeping)}`;
 }
 
-/** A segment's members per (stage, tier), with their revenue. */
-export function memberBreakdownQuery(t: BaseTables, settings: Pick<EngineSettings, 'rfm_monetary_basis'>, segment: number): Sql {
+/** Members per (segment, stage, tier, lead source) with their revenue, for every listed segment in one pass over the
+ *  memberships (the daily run counts all segments' figures at once). `leadSource` null: the base has none mapped. */
+export function segmentFiguresQuery(t: BaseTables, settings: Pick<EngineSettings, 'rfm_monetary_basis'>, leadSource: string | null, segments: readonly number[]): Sql {
 	const { clients: C, members: M } = t;
-	return sql`SELECT ${c(A.stage)} AS stage, ${c(A.tier)} AS tier, COUNT(*) AS clients, SUM(${revenueOf(settings)}) AS revenue
+	const source = leadSource === null ? sql`NULL` : c(leadSource);
+	const groupSource = leadSource === null ? sql`` : sql`, ${c(leadSource)}`;
+	return sql`SELECT m.${M.segment} AS segment, ${c(A.stage)} AS stage, ${c(A.tier)} AS tier, ${source} AS lead_source,
+			COUNT(*) AS clients, SUM(${revenueOf(settings)}) AS revenue
 		FROM ${M.table} m JOIN ${C.table} c ON c.${C.id} = m.${M.client}
-		WHERE m.${M.segment} = ${segment}
-		GROUP BY ${c(A.stage)}, ${c(A.tier)}`;
+		WHERE m.${M.segment} IN (${ints(segments)})
+		GROUP BY m.${M.segment}, ${c(A.stage)}, ${c(A.tier)}${groupSource}`;
+}
+
+/** The whole base per lead source (what a segment's sources are set against). */
+export function baseLeadSourcesQuery(t: BaseTables, leadSource: string): Sql {
+	return sql`SELECT ${c(leadSource)} AS lead_source, COUNT(*) AS clients FROM ${t.clients.table} c GROUP BY ${c(leadSource)}`;
 }

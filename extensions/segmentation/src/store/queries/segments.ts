@@ -35,14 +35,6 @@ export function leavingCondition(t: BaseTables, segments: CompiledSegment[], onl
 		AND NOT EXISTS (SELECT 1 FROM ${hits} h WHERE h.segment_id = m.${M.segment} AND h.client_id = m.${M.client})`;
 }
 
-/** Lead sources of a segment's members next to the whole base. */
-export function leadSourcesQuery(t: BaseTables, leadSource: Sql, segment: number): Sql {
-	const { clients: C, members: M } = t;
-	return sql`SELECT c.${leadSource} AS lead_source, COUNT(*) AS base, COUNT(m.${M.client}) AS segment
-		FROM ${C.table} c LEFT JOIN ${M.table} m ON m.${M.client} = c.${C.id} AND m.${M.segment} = ${segment}
-		GROUP BY c.${leadSource} ORDER BY COUNT(m.${M.client}) DESC, COUNT(*) DESC`;
-}
-
 /** Adds each segment's delta to its stored member count. */
 export function memberCountDeltaQuery(t: BaseTables, deltas: Array<{ id: number; by: number }>): Sql {
 	const S = t.segments;
