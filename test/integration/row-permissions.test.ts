@@ -1,9 +1,10 @@
 // Row- and field-level permissions on the marketer's-view endpoints, through a real Directus that enforces item filters
 // and field lists on permissions (as a licensed Directus 12 does; the test process is told it is entitled, see
 // harness/licensed-permissions.mjs). A caller whose read on the clients is limited by an item filter gets the profile
-// of a client inside the filter (200) and a 404 for one outside (as for a missing client); the aggregates over the whole
-// base (RFM grid, overview, a segment's breakdown, lead sources, campaigns) answer 403 saying why, to such a caller and
-// to one whose field list leaves out a field they are made of (rfm_r), while a Marketer still gets them. A filter on the
+// of a client inside the filter (200) and a 404 for one outside (as for a missing client); a profile leaves out (null)
+// a client field the caller's field list leaves out. The aggregates over the whole base (RFM grid, overview, a
+// segment's breakdown, lead sources, campaigns) answer 403 saying why, to a caller limited by an item filter and to one
+// whose field list leaves out a field they are made of (rfm_r), while a Marketer still gets them. A filter on the
 // segments leaves the profile's segments part out (null) and refuses the segment figures.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LICENSED_PERMISSIONS_NODE_OPTIONS } from '../harness/config.ts';
@@ -90,6 +91,16 @@ describe('row-level permissions on the marketer view', () => {
 		// a Marketer and an admin read every client
 		expect((await d.http('GET', `/segmentation/clients/${theirs}/profile`, undefined, tokens.marketer)).status).toBe(200);
 		expect((await d.http('GET', `/segmentation/clients/${theirs}/profile`)).status).toBe(200);
+	});
+
+	it('leaves a client field the caller may not read out of the profile (null), as Directus would', async () => {
+		const res = await d.http('GET', `/segmentation/clients/${mine}/profile`, undefined, tokens.noRfmR);
+		expect(res.status, JSON.stringify(res.body)).toBe(200);
+		expect(res.body.data.rfm.r).toBeNull();
+		const full = await d.http('GET', `/segmentation/clients/${mine}/profile`, undefined, tokens.marketer);
+		expect(full.body.data.rfm.r).not.toBeNull();
+		expect(res.body.data.rfm.f).toBe(full.body.data.rfm.f);
+		expect(res.body.data.client).toEqual(full.body.data.client);
 	});
 
 	it('leaves the segments part of the profile out when the segments may be read only in part', async () => {

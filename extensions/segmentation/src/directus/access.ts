@@ -57,8 +57,8 @@ export async function assertAccess(
 		// only when the plain permissions are there: a caller without read on the clients hears that first
 		const whole = needs.filter((n) => n.whole);
 		if (!missing.length && whole.length) {
-			const policies = await callerPolicies(ctx, schema, accountability);
-			for (const { collection, whole: w } of whole) limits.push(...(await wholeReadLimits(ctx, schema, policies, collection, w!.fields)));
+			const rows = await readPermissionRows(ctx, schema, accountability, whole.map((n) => n.collection));
+			for (const { collection, whole: w } of whole) limits.push(...wholeReadLimits(rows.filter((r) => r.collection === collection), collection, w!.fields));
 		}
 	} catch (error) {
 		throw unavailable(error) ?? error;
@@ -115,24 +115,46 @@ async function callerPolicies(ctx: DirectusContext, schema: Schema, accountabili
 	return [...new Set(everywhere.map((r) => r.policy!.id))];
 }
 
-/** Why the caller may not read every item of a collection with these fields (empty: they may). Directus joins the
- *  permissions of a caller's policies: the read is whole when some read permission has no item filter, and those
- *  unfiltered permissions together give every field needed. Read through Directus's PermissionsService (so a rule
- *  the licence does not allow is left out, as Directus leaves it out when it checks access), for the caller's own
- *  policies only; nothing of it is shown. */
-export async function wholeReadLimits(ctx: DirectusContext, schema: Schema, policies: string[], collection: string, fields: readonly string[]): Promise<string[]> {
-	if (!policies.length) return [`your read permission on "${collection}" is limited to some of its items`];
-	const rows = (await new ctx.services.PermissionsService({ schema, knex: ctx.database }).readByQuery({
-		filter: { _and: [{ policy: { _in: policies } }, { collection: { _eq: collection } }, { action: { _eq: 'read' } }] },
-		fields: ['policy', 'permissions', 'fields'],
+/** One read permission of the caller (Directus joins those of all their policies). */
+export interface ReadPermissionRow { collection: string; permissions: unknown; fields: unknown }
+
+/** The caller's read permissions on these collections, read through Directus's PermissionsService (so a rule the
+ *  licence does not allow is left out, as Directus leaves it out when it checks access), for the caller's own
+ *  policies only; never shown. */
+async function readPermissionRows(ctx: DirectusContext, schema: Schema, accountability: Accountability, collections: string[]): Promise<ReadPermissionRow[]> {
+	const policies = await callerPolicies(ctx, schema, accountability);
+	if (!policies.length) return [];
+	return (await new ctx.services.PermissionsService({ schema, knex: ctx.database }).readByQuery({
+		filter: { _and: [{ policy: { _in: policies } }, { collection: { _in: [...new Set(collections)] } }, { action: { _eq: 'read' } }] },
+		fields: ['collection', 'permissions', 'fields'],
 		limit: -1,
-	})) as Array<{ permissions: unknown; fields: unknown }>;
+	})) as ReadPermissionRow[];
+}
+
+/** Why the caller may not read every item of a collection with these fields (empty: they may), from their read
+ *  permissions on it: the read is whole when some permission has no item filter, and those unfiltered permissions
+ *  together give every field needed. */
+export function wholeReadLimits(rows: readonly ReadPermissionRow[], collection: string, fields: readonly string[]): string[] {
 	const whole = rows.filter((r) => isUnrestrictedFilter(r.permissions));
 	if (!whole.length) return [`your read permission on "${collection}" is limited to some of its items`];
 	const given = new Set(whole.flatMap((r) => fieldList(r.fields)));
 	if (given.has('*')) return [];
 	const left = fields.filter((f) => !given.has(f));
 	return left.length ? [`your read permission on "${collection}" does not include the field${left.length > 1 ? 's' : ''} ${left.join(', ')}`] : [];
+}
+
+/** The fields of a collection the caller may read on some item ('*': all of them), from their read permissions;
+ *  admins read all. For answers made with our own SQL that must not show a field Directus would not. */
+export async function readableFields(ctx: DirectusContext, accountability: Accountability | null | undefined, collection: string): Promise<'*' | Set<string>> {
+	if (isAdmin(accountability)) return '*';
+	if (!accountability?.user) return new Set();
+	try {
+		const rows = await readPermissionRows(ctx, await ctx.getSchema(), accountability, [collection]);
+		const given = new Set(rows.flatMap((r) => fieldList(r.fields)));
+		return given.has('*') ? '*' : given;
+	} catch (error) {
+		throw unavailable(error) ?? error;
+	}
 }
 
 /** An item filter that selects every item: none (null), `{}`, or `_and` / `_or` lists of nothing but such filters (so

@@ -5,7 +5,8 @@
 // Directus is first asked for the client's key with the caller's accountability (its item filter applies, e.g.
 // `owner = $CURRENT_USER`); a client it does not return answers 404, the same answer as a missing client. 404 rather
 // than 403: a 403 would tell a caller who may not see the client that it exists (Directus itself answers a forbidden
-// and a missing item alike). Admins skip that read.
+// and a missing item alike). Admins skip that read. A client field the caller may not read (their permissions' field
+// lists) is null in the answer, as Directus would not show it.
 // The segments part needs read on every segment and every member (no item filter: the list shows the client's
 // segments and when they entered, which a caller limited to some segments or members must not get), the tags part
 // read on every tag and client tag: a caller without them, or limited by an item filter there, gets the rest, with
@@ -15,8 +16,8 @@ import { createError } from '@directus/errors';
 import { z } from 'zod';
 import { SEGMENT_NAMES } from '../../core/base-names.ts';
 import { DEFAULT_ENGINE_SETTINGS, engineSettingsFromRow, levelsOf } from '../../core/engine-settings.ts';
-import { readClientProfile } from '../../store/client-profile.ts';
-import { assertAccess, isAdmin, need, needWhole, type Accountability, type Need } from '../access.ts';
+import { readClientProfile, withoutUnreadableFields } from '../../store/client-profile.ts';
+import { assertAccess, isAdmin, need, needWhole, readableFields, type Accountability, type Need } from '../access.ts';
 import type { DirectusContext } from '../context.ts';
 import { MissingPermissionError, PartialReadError } from '../errors.ts';
 import { readSettingsRow, requireMapping } from '../settings.ts';
@@ -57,12 +58,14 @@ export function mountClientProfileRoutes(router: Router, ctx: DirectusContext, r
 			const primary = schema.collections[mapping.client_collection]?.primary ?? 'id';
 			// a client the caller may not read is, to them, a client that does not exist
 			if (!(await mayReadClient(ctx, req.accountability, schema, mapping.client_collection, primary, id))) throw new NotFoundClientError({ id: String(id) });
-			const [segments, tags] = await Promise.all([
+			const [segments, tags, fields] = await Promise.all([
 				mayReadAll(ctx, req.accountability, [SEGMENT_NAMES.segments, SEGMENT_NAMES.members]),
 				mayReadAll(ctx, req.accountability, [SEGMENT_NAMES.tags, SEGMENT_NAMES.clientTags]),
+				readableFields(ctx, req.accountability, mapping.client_collection),
 			]);
-			const profile = await readClientProfile(ctx.database, mapping, { primary, id, segments, tags });
-			if (!profile) throw new NotFoundClientError({ id: String(id) });
+			const read = await readClientProfile(ctx.database, mapping, { primary, id, segments, tags });
+			if (!read) throw new NotFoundClientError({ id: String(id) });
+			const profile = withoutUnreadableFields(read, mapping, fields);
 			const engine = engineSettingsFromRow(settingsRow);
 			const settings = engine.ok ? engine.settings : DEFAULT_ENGINE_SETTINGS;
 			return { data: { ...profile, scheme: { name: settings.rfm_scheme, levels: levelsOf(settings) } } };
