@@ -27,6 +27,9 @@ export const ADMIN_TOKEN = 'test-admin-static-token';
 /** For every Directus the tests start: a Node 22 slowness in loading date-fns, worked around (see the file) — ~1 s
  *  of CPU per start. */
 export const TEST_NODE_OPTIONS = `--import=${pathToFileURL(resolve(ROOT, 'test/harness/date-fns-resolve.mjs')).href}`;
+/** NODE_OPTIONS for a Directus that enforces item filters and field lists on permissions, as a licensed one does (the
+ *  Core licence leaves such permissions out): see licensed-permissions.mjs. */
+export const LICENSED_PERMISSIONS_NODE_OPTIONS = `${TEST_NODE_OPTIONS} --import=${pathToFileURL(resolve(ROOT, 'test/harness/licensed-permissions.mjs')).href}`;
 
 export function baseTestEnv(workDir: string): Record<string, string> {
 	return {

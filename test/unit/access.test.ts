@@ -3,7 +3,7 @@
 // 503, never a 403. The real services are exercised by test/integration/endpoint-access.test.ts.
 import { ForbiddenError } from '@directus/errors';
 import { describe, expect, it } from 'vitest';
-import { assertAccess, need, unavailable, type Accountability } from '../../extensions/segmentation/src/directus/access.ts';
+import { assertAccess, isUnrestrictedFilter, need, needWhole, readableFields, unavailable, wholeReadLimits, type Accountability } from '../../extensions/segmentation/src/directus/access.ts';
 import type { DirectusContext } from '../../extensions/segmentation/src/directus/context.ts';
 import { assertAsOfAllowed } from '../../extensions/segmentation/src/directus/endpoint/route.ts';
 
@@ -130,6 +130,102 @@ describe('endpoint access check', () => {
 		const { ctx } = fakeContext({ segments: { read: broken } });
 		expect(await failure(assertAccess(ctx, marketer, need('read', 'segments')))).toBe(broken);
 		expect(unavailable(broken)).toBeNull();
+	});
+});
+
+describe('read of every item (needWhole)', () => {
+	type Row = { collection: string; permissions: unknown; fields: unknown };
+	/** A context whose caller may read every collection named, through these policies and permissions. */
+	function wholeContext(access: Array<{ policy: { id: string; ip_access: string[] | null } }>, rows: Array<Row & { policy: string }>) {
+		const asked: unknown[] = [];
+		const collections = [...new Set(rows.map((r) => r.collection))];
+		const schema = { collections: Object.fromEntries(collections.map((c) => [c, { primary: 'id', fields: {} }])), relations: [] };
+		class ItemsService {
+			async readByQuery() {
+				return [];
+			}
+		}
+		class AccessService {
+			constructor(options: { accountability?: unknown }) {
+				// the caller may not read directus_access: read as the system, for their own policies only
+				expect(options.accountability).toBeUndefined();
+			}
+			async readByQuery(query: { filter: unknown }) {
+				asked.push(query.filter);
+				return access;
+			}
+		}
+		class PermissionsService {
+			async readByQuery(query: { filter: { _and: Array<Record<string, any>> } }) {
+				const [policy, collection] = query.filter._and;
+				return rows.filter((r) => policy!['policy']._in.includes(r.policy) && collection!['collection']._in.includes(r.collection)).map(({ policy: _p, ...r }) => r);
+			}
+		}
+		const ctx = {
+			services: { ItemsService, AccessService, PermissionsService },
+			database: {},
+			getSchema: async () => schema,
+			env: {},
+			logger: { info() {}, warn() {}, error() {}, debug() {} },
+		} as unknown as DirectusContext;
+		return { ctx, asked };
+	}
+	const everywhere = (id: string) => ({ policy: { id, ip_access: null } });
+
+	it('counts only a filter that selects every item as unrestricted', () => {
+		for (const f of [null, undefined, {}, { _and: [] }, { _or: [] }, { _and: [{}, { _or: [] }] }, 'null', '{}']) expect(isUnrestrictedFilter(f), JSON.stringify(f)).toBe(true);
+		for (const f of [{ owner: { _eq: '$CURRENT_USER' } }, { _and: [{ region: { _eq: 'north' } }] }, { _or: [{}, { id: { _eq: 1 } }] }, { _and: [null] }, { _and: {} }, [], 'x', 5, '{"id":{"_eq":1}}'])
+			expect(isUnrestrictedFilter(f), JSON.stringify(f)).toBe(false);
+	});
+
+	it('finds the read whole when an unfiltered permission gives every field needed, joining policies', () => {
+		const all = { collection: 'clients', permissions: null, fields: ['*'] };
+		const some = { collection: 'clients', permissions: { region: { _eq: 'north' } }, fields: ['*'] };
+		expect(wholeReadLimits([all], 'clients', ['rfm_r'])).toEqual([]);
+		expect(wholeReadLimits([some, all], 'clients', ['rfm_r'])).toEqual([]);
+		expect(wholeReadLimits([some], 'clients', [])).toEqual(['your read permission on "clients" is limited to some of its items']);
+		expect(wholeReadLimits([], 'clients', [])).toEqual(['your read permission on "clients" is limited to some of its items']);
+		// fields: joined over the unfiltered permissions only (a filtered one gives them on some items)
+		expect(wholeReadLimits([{ ...all, fields: 'id,rfm_r' }, { ...all, fields: ['rfm_f'] }], 'clients', ['rfm_r', 'rfm_f'])).toEqual([]);
+		expect(wholeReadLimits([{ ...all, fields: ['id'] }, some], 'clients', ['rfm_r', 'rfm_f'])).toEqual(['your read permission on "clients" does not include the fields rfm_r, rfm_f']);
+		expect(wholeReadLimits([{ ...all, fields: null }], 'clients', ['rfm_r'])).toEqual(['your read permission on "clients" does not include the field rfm_r']);
+	});
+
+	it('refuses figures over the whole base with a 403 saying why; passes a whole read and admins', async () => {
+		const { ctx, asked } = wholeContext(
+			[everywhere('p1'), everywhere('p2')],
+			[
+				{ policy: 'p1', collection: 'clients', permissions: { owner: { _eq: '$CURRENT_USER' } }, fields: ['*'] },
+				{ policy: 'p2', collection: 'segments', permissions: {}, fields: ['*'] },
+				{ policy: 'p2', collection: 'deals', permissions: null, fields: ['id', 'amount'] },
+			],
+		);
+		const caller: Accountability = { user: 'u1', role: 'r1', roles: ['r1', 'parent'], admin: false };
+		await assertAccess(ctx, caller, needWhole('segments'));
+		expect(asked[0]).toEqual({ _or: [{ user: { _eq: 'u1' } }, { role: { _in: ['r1', 'parent'] } }] });
+		const error = await failure(assertAccess(ctx, caller, [...needWhole('segments'), ...needWhole('clients', ['rfm_r']), ...needWhole('deals', ['amount', 'rfm_m'])]));
+		expect(status(error)).toBe(403);
+		expect(message(error)).toBe(
+			'These figures count the whole client base, so they are shown only to roles that may read all of it: your read permission on "clients" is limited to some of its items; your read permission on "deals" does not include the field rfm_m.',
+		);
+		await assertAccess(ctx, { user: 'a', admin: true }, needWhole('clients', ['rfm_r']));
+	});
+
+	it('does not count a policy limited to some IP addresses towards a whole read', async () => {
+		const { ctx } = wholeContext([{ policy: { id: 'office', ip_access: ['10.0.0.0/8'] } }, everywhere('p1')], [
+			{ policy: 'office', collection: 'clients', permissions: null, fields: ['*'] },
+			{ policy: 'p1', collection: 'clients', permissions: { region: { _eq: 'north' } }, fields: ['*'] },
+		]);
+		expect(status(await failure(assertAccess(ctx, marketer, needWhole('clients'))))).toBe(403);
+	});
+
+	it("gives the fields a caller may read on some item (for the profile's own SQL)", async () => {
+		const { ctx } = wholeContext([everywhere('p1'), everywhere('p2')], [
+			{ policy: 'p1', collection: 'clients', permissions: { region: { _eq: 'north' } }, fields: ['id', 'name'] },
+			{ policy: 'p2', collection: 'clients', permissions: null, fields: 'email' },
+		]);
+		expect(await readableFields(ctx, marketer, 'clients')).toEqual(new Set(['id', 'name', 'email']));
+		expect(await readableFields(ctx, { user: 'a', admin: true }, 'clients')).toBe('*');
 	});
 });
 

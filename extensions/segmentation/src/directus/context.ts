@@ -8,7 +8,7 @@ export type { SchemaOverview };
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type ServiceClass = new (...args: any[]) => any;
 
-type ServiceName = 'ItemsService' | 'CollectionsService' | 'FieldsService' | 'RelationsService' | 'PoliciesService' | 'PermissionsService' | 'SettingsService' | 'UtilsService';
+type ServiceName = 'AccessService' | 'ItemsService' | 'CollectionsService' | 'FieldsService' | 'RelationsService' | 'PoliciesService' | 'PermissionsService' | 'SettingsService' | 'UtilsService';
 
 export interface DirectusContext {
 	services: Record<ServiceName, ServiceClass>;

@@ -20,6 +20,14 @@ export const MissingPermissionError = createError<{ missing: string[] }>(
 	403,
 );
 
+/** Figures over the whole base asked by a caller who may read only part of it (an item filter, or fields left out):
+ *  they would show more than the caller's permission. Says why, in plain words. */
+export const PartialReadError = createError<{ reasons: string[] }>(
+	'FORBIDDEN',
+	(ext) => `These figures count the whole client base, so they are shown only to roles that may read all of it: ${ext.reasons.join('; ')}.`,
+	403,
+);
+
 /** Something only an administrator may do (an `as_of` far from today, the mapping check). */
 export const AdminOnlyError = createError<{ reason: string }>('FORBIDDEN', (ext) => `Only an administrator may ${ext.reason}.`, 403);
 

@@ -142,3 +142,26 @@ export async function readClientProfile(knex: Knex, m: Mapping, query: ProfileQu
 			: null,
 	};
 }
+
+/** The profile with each part read from a client field the caller may not read set to null, as Directus would not
+ *  show it ('*': every field readable). The client's key stays: the caller may read the client itself. */
+export function withoutUnreadableFields(profile: ClientProfile, m: Mapping, readable: '*' | ReadonlySet<string>): ClientProfile {
+	if (readable === '*') return profile;
+	const may = (field: string | null) => field !== null && readable.has(field);
+	const keep = <T>(field: string | null, value: T): T | null => (may(field) ? value : null);
+	const { client, rfm, lifecycle, next_purchase, listmonk } = profile;
+	return {
+		...profile,
+		client: { id: client.id, name: keep(m.client_name_field, client.name), email: keep(m.client_email_field, client.email), email_consent: keep(m.client_consent_field, client.email_consent) },
+		rfm: {
+			code: keep('rfm_code', rfm.code), r: keep('rfm_r', rfm.r), f: keep('rfm_f', rfm.f), m: keep('rfm_m', rfm.m), segment: keep('rfm_segment', rfm.segment),
+			frequency: keep('rfm_frequency', rfm.frequency), monetary: keep('rfm_monetary', rfm.monetary), avg_order_value: keep('avg_order_value', rfm.avg_order_value),
+			first_purchase_at: keep('first_purchase_at', rfm.first_purchase_at), last_purchase_at: keep('last_purchase_at', rfm.last_purchase_at), computed_at: keep('rfm_computed_at', rfm.computed_at),
+		},
+		lifecycle: { stage: keep('lifecycle_stage', lifecycle.stage), since: keep('lifecycle_changed_at', lifecycle.since) },
+		value_tier: keep('value_tier', profile.value_tier),
+		spend_trend: keep('spend_trend', profile.spend_trend),
+		next_purchase: { due_at: keep('next_purchase_due_at', next_purchase.due_at), cycle_days: keep('purchase_cycle_days', next_purchase.cycle_days), sleeping: keep('is_sleeping', next_purchase.sleeping) },
+		listmonk: { email_status: keep('listmonk_email_status', listmonk.email_status), subscriber_id: keep('listmonk_subscriber_id', listmonk.subscriber_id) },
+	};
+}

@@ -1,8 +1,10 @@
 // The marketer's view: /segmentation/analytics/* (the RFM grid, the overview, campaign results) and a segment's
 // breakdown (/segmentation/segments/:id/breakdown). Thin: validate with zod, aggregate in the store (set-based SQL,
-// core/analytics.ts shapes), answer JSON. Reading the client base's aggregates needs read on the clients (a segment
-// viewer who may not see the clients gets a 403); a segment's figures also need read on the segments (and its
-// members, for the breakdown).
+// core/analytics.ts shapes), answer JSON. The figures count every client (and every member of a segment), so they need
+// read on every item (needWhole): on the clients, with the fields each figure is made of, and for a segment's figures
+// on the segments (and its members, for the breakdown). A segment viewer who may not see the clients, a caller whose
+// read is limited by an item filter, or one whose field list leaves out e.g. rfm_r gets a 403 saying why: showing
+// them the whole base's figures would show more than their permission (and there is no per-caller version of them).
 import type { Request, Router } from 'express';
 import { z } from 'zod';
 import { SEGMENT_NAMES } from '../../core/base-names.ts';
@@ -10,8 +12,9 @@ import { compareCampaigns, type CampaignComparison, type CampaignFigures } from 
 import { ListmonkError } from '../../listmonk/errors.ts';
 import { engineSettingsFromRow } from '../../core/engine-settings.ts';
 import { rfmGrid } from '../../store/analytics.ts';
+import { ANALYTICS_FIELDS, ANALYTICS_INDEXES } from '../../store/queries/analytics.ts';
 import type { AnalyticsFigures } from '../analytics/analytics-figures.ts';
-import { need, type Requirement } from '../access.ts';
+import { needWhole, type Requirement } from '../access.ts';
 import type { DirectusContext } from '../context.ts';
 import { InvalidEngineSettingsError, NotFoundSegmentError } from '../errors.ts';
 import { readSettingsRow, requireMapping } from '../settings.ts';
@@ -43,9 +46,17 @@ export interface CampaignResults extends CampaignComparison {
 
 export function mountAnalyticsRoutes(router: Router, ctx: DirectusContext, sync: SyncRunner, figures: AnalyticsFigures, route: Route): void {
 	const clientsCollection = async () => (await requireMapping(ctx)).client_collection;
-	const readClients = async (): Promise<Requirement> => need('read', await clientsCollection());
-	const readSegmentClients = async (): Promise<Requirement> => [...need('read', SEGMENTS), ...need('read', await clientsCollection())];
-	const readMembers = async (): Promise<Requirement> => [...need('read', SEGMENTS), ...need('read', MEMBERS), ...need('read', await clientsCollection())];
+	/** Every client, with the fields the figures are made of. */
+	const readAllClients = (fields: readonly string[]) => async (): Promise<Requirement> => needWhole(await clientsCollection(), fields);
+	const readGrid = readAllClients(ANALYTICS_INDEXES.grid);
+	const readOverview = readAllClients(ANALYTICS_INDEXES.overview);
+	// campaign results are Listmonk's figures for the segment's list: every segment and every client (no field of theirs)
+	const readSegmentClients = async (): Promise<Requirement> => [...needWhole(SEGMENTS), ...needWhole(await clientsCollection())];
+	const readMembers = async (): Promise<Requirement> => {
+		const mapping = await requireMapping(ctx);
+		const fields = [ANALYTICS_FIELDS.stage, ANALYTICS_FIELDS.tier, ANALYTICS_FIELDS.monetary, ANALYTICS_FIELDS.frequency, ...(mapping.client_lead_source_field ? [mapping.client_lead_source_field] : [])];
+		return [...needWhole(SEGMENTS), ...needWhole(MEMBERS), ...needWhole(mapping.client_collection, fields)];
+	};
 	const engineSettings = async () => {
 		const settings = engineSettingsFromRow(await readSettingsRow(ctx.database));
 		if (!settings.ok) throw new InvalidEngineSettingsError({ errors: settings.errors });
@@ -60,7 +71,7 @@ export function mountAnalyticsRoutes(router: Router, ctx: DirectusContext, sync:
 	// Recency × frequency of the scored clients (every cell, zeros included), each cell split by M, with its filter.
 	router.get(
 		'/analytics/rfm-grid',
-		route(readClients, async (req) => {
+		route(readGrid, async (req) => {
 			parse(noQuery, req.query, 'query');
 			return { data: await rfmGrid(ctx.database, await requireMapping(ctx), await engineSettings()) };
 		}),
@@ -70,7 +81,7 @@ export function mountAnalyticsRoutes(router: Router, ctx: DirectusContext, sync:
 	// counted (a big base's come from the end of the last refresh: analytics-figures.ts).
 	router.get(
 		'/analytics/overview',
-		route(readClients, async (req) => {
+		route(readOverview, async (req) => {
 			const query = parse(figuresQuery, req.query, 'query');
 			return { data: await figures.overview({ fresh: query.fresh === 'true' }) };
 		}),

@@ -1,12 +1,13 @@
 // /segmentation/segments/*: refreshes, enter/exit events, size history, lead sources, the library, rule checks.
 // Thin: validate the request with zod, call the segment runtime or the store, answer JSON.
 // Each route states what it reads and changes (access.ts asks Directus's permissions); member ids need read on the
-// members and the clients.
+// members and the clients; the lead sources (a segment against the whole base) need read on every item of them
+// (needWhole: no item filter, the lead source field given), else a 403 saying why.
 import type { Request, Router } from 'express';
 import { z } from 'zod';
 import { SEGMENT_NAMES } from '../../core/base-names.ts';
 import { listActiveSegments, listEvents, listDailyMoves, listSnapshots } from '../../store/segments.ts';
-import { need, type Need, type Requirement } from '../access.ts';
+import { need, needWhole, type Need, type Requirement } from '../access.ts';
 import type { AnalyticsFigures } from '../analytics/analytics-figures.ts';
 import type { DirectusContext } from '../context.ts';
 import { InvalidRequestError, InvalidSegmentError, NotFoundSegmentError, SegmentsBusyHttpError } from '../errors.ts';
@@ -45,6 +46,11 @@ export function mountSegmentRoutes(router: Router, ctx: DirectusContext, service
 	};
 	/** Who is in a segment: the segments, their members and the clients (the mapped collection). */
 	const readMembers = async (): Promise<Requirement> => [...READ_SEGMENTS, ...need('read', MEMBERS), ...need('read', (await requireMapping(ctx)).client_collection)];
+	/** Lead sources of a segment against the whole base: every segment, member and client, with the lead source field. */
+	const readAllMembers = async (): Promise<Requirement> => {
+		const mapping = await requireMapping(ctx);
+		return [...needWhole(SEGMENTS), ...needWhole(MEMBERS), ...needWhole(mapping.client_collection, mapping.client_lead_source_field ? [mapping.client_lead_source_field] : [])];
+	};
 	const refreshing = async <T>(run: () => Promise<T>) => {
 		try {
 			return await run();
@@ -136,7 +142,7 @@ export function mountSegmentRoutes(router: Router, ctx: DirectusContext, service
 
 	router.get(
 		'/segments/:id/lead-sources',
-		route(readMembers, async (req) => {
+		route(readAllMembers, async (req) => {
 			const segment = await existing(req);
 			const mapping = await requireMapping(ctx);
 			if (!mapping.client_lead_source_field) throw new InvalidRequestError({ errors: ['client_lead_source_field: no lead source field is mapped in the segmentation settings'] });
