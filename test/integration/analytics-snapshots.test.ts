@@ -1,4 +1,4 @@
-// The marketer's figures on a big base: the overview and a segment's figures are served from the snapshot counted at
+// The marketer's figures on a big base: the RFM grid, the overview and a segment's figures are served from the snapshot counted at
 // the end of the last refresh (the daily run's included), with its time; an old one is recounted in the background as
 // it is served; `fresh=true` counts now; a snapshot counted under other settings is never served. This Directus is
 // told every count is over the live budget (SEGMENTATION_ANALYTICS_LIVE_MS=0), as a million-client base's are, and
@@ -39,6 +39,11 @@ describe('precomputed analytics (a big base)', () => {
 	it('serves the overview the last refresh counted, with its time, and recounts an old one in the background', async () => {
 		const countedAt = await snapshotAt('overview');
 		expect(countedAt, 'the seed’s full pass counted the overview').toBeGreaterThan(0);
+		// the grid too: served as the full pass counted it
+		const grid = (await d.http('GET', '/segmentation/analytics/rfm-grid')).body.data;
+		expect(grid.live).toBe(false);
+		expect(grid.scored_clients).toBe(num((await d.knex('clients').whereNotNull('rfm_r').count({ n: '*' }).first())!['n']));
+		expect((await d.http('GET', '/segmentation/analytics/rfm-grid?fresh=true')).body.data.live).toBe(true);
 		const first = (await d.http('GET', '/segmentation/analytics/overview')).body.data;
 		expect(first.live).toBe(false);
 		expect(Date.parse(first.as_of)).toBeGreaterThanOrEqual(countedAt);

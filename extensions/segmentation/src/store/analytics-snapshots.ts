@@ -1,4 +1,4 @@
-// The marketer's view's figures as last counted: one row per answer (the overview, a segment's figures), its JSON, when
+// The marketer's view's figures as last counted: one row per answer (the grid, the overview, a segment's figures), its JSON, when
 // and how long it took, and the fingerprint of the mapping and settings it was counted under (a changed scheme never
 // serves an old shape). Written by the end of every refresh and by each live count; read by the analytics endpoints.
 import type { Knex } from 'knex';
@@ -12,6 +12,7 @@ export interface AnalyticsSnapshot<T> {
 	durationMs: number;
 }
 
+export const gridKey = 'rfm-grid';
 export const overviewKey = 'overview';
 export const segmentKey = (segment: number) => `segment:${segment}`;
 

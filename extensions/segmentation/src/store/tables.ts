@@ -167,10 +167,10 @@ export async function ensureBookkeepingTables(knex: Knex): Promise<void> {
 		t.index(['code_id', 'client_id']);
 		t.index(['client_id']);
 	});
-	// the marketer's view's figures as last counted (the overview, each segment's breakdown): what a big base is shown
+	// the marketer's view's figures as last counted (the grid, the overview, each segment's breakdown): what a big base is shown
 	// between the daily run's counts, with their time (store/analytics-snapshots.ts)
 	await createIfMissing(knex, ANALYTICS_SNAPSHOTS_TABLE, (t) => {
-		t.string('key', 64).primary(); // overview | segment:<id>
+		t.string('key', 64).primary(); // rfm-grid | overview | segment:<id>
 		t.string('fingerprint', 64).notNullable(); // the mapping and settings they were counted under
 		t.text('body').notNullable(); // JSON
 		t.bigInteger('computed_at').notNullable();

@@ -1,16 +1,16 @@
-// The overview and each segment's figures (stages, tiers, lead sources), counted where they are cheap and precomputed
-// where they are not. A count that took longer than the live budget (SEGMENTATION_ANALYTICS_LIVE_MS, default 150 ms:
+// The RFM grid, the overview and each segment's figures (stages, tiers, lead sources), counted where they are cheap
+// and precomputed where they are not. A count that took longer than the live budget (SEGMENTATION_ANALYTICS_LIVE_MS, default 150 ms:
 // a big base) is answered from its snapshot, counted at the end of the last refresh (the daily run's included), with
 // its time (`as_of`); one older than SEGMENTATION_ANALYTICS_MAX_AGE_S (default 900 s) is recounted in the background
 // as it is served, so busy days stay within minutes. Small bases are counted for every request (`live`). `fresh`
-// (the page's Recount) always counts now. The RFM grid is not here: one index-only scan answers it live at 1M clients.
+// (the page's Recount) always counts now.
 import { createHash } from 'node:crypto';
-import type { Overview, SegmentFigures } from '../../core/analytics.ts';
+import type { Overview, RfmGrid, SegmentFigures } from '../../core/analytics.ts';
 import { SEGMENT_NAMES } from '../../core/base-names.ts';
 import { engineSettingsFromRow, type EngineSettings } from '../../core/engine-settings.ts';
 import type { Mapping } from '../../core/mapping.ts';
-import { overview, segmentFigures } from '../../store/analytics.ts';
-import { overviewKey, readSnapshot, segmentKey, writeSnapshots, type AnalyticsSnapshot } from '../../store/analytics-snapshots.ts';
+import { overview, rfmGrid, segmentFigures } from '../../store/analytics.ts';
+import { gridKey, overviewKey, readSnapshot, segmentKey, writeSnapshots, type AnalyticsSnapshot } from '../../store/analytics-snapshots.ts';
 import { ANALYTICS_SNAPSHOTS_TABLE } from '../../store/tables.ts';
 import type { DirectusContext } from '../context.ts';
 import { InvalidEngineSettingsError } from '../errors.ts';
@@ -45,6 +45,11 @@ export class AnalyticsFigures {
 		this.maxAgeMs = nonNegativeEnv(ctx, 'SEGMENTATION_ANALYTICS_MAX_AGE_S', DEFAULT_MAX_AGE_S) * 1000;
 	}
 
+	async grid(opts: { fresh: boolean }): Promise<RfmGrid & Counted> {
+		const basis = await this.basis();
+		return this.serve(gridKey, basis, opts.fresh, () => this.countGrid(basis));
+	}
+
 	async overview(opts: { fresh: boolean }): Promise<Overview & Counted> {
 		const basis = await this.basis();
 		return this.serve(overviewKey, basis, opts.fresh, () => this.countOverview(basis));
@@ -55,17 +60,18 @@ export class AnalyticsFigures {
 		return this.serve(segmentKey(id), basis, opts.fresh, async () => (await segmentFigures(this.ctx.database, basis.mapping, basis.settings, [id])).get(id)!);
 	}
 
-	/** Counts and stores the overview (`segments` null: with every active segment's figures, and forgets the figures of
-	 *  segments no longer active) or the listed segments' figures. What the end of a refresh calls. */
+	/** Counts and stores the grid and the overview with every active segment's figures (`segments` null; the figures
+	 *  of segments no longer active are forgotten), or the listed segments' figures. What the end of a refresh calls. */
 	async precompute(segments: readonly number[] | null): Promise<{ segments: number; duration_ms: number }> {
 		const started = performance.now();
 		const basis = await this.basis();
 		const knex = this.ctx.database;
 		const snapshots: Array<AnalyticsSnapshot<unknown>> = [];
 		if (segments === null) {
-			const t = this.started();
-			const body = await this.countOverview(basis);
-			snapshots.push(this.snapshot(overviewKey, basis, body, t));
+			const g = this.started();
+			snapshots.push(this.snapshot(gridKey, basis, await this.countGrid(basis), g));
+			const o = this.started();
+			snapshots.push(this.snapshot(overviewKey, basis, await this.countOverview(basis), o));
 		}
 		const ids = segments ?? (await knex(SEGMENT_NAMES.segments).where({ is_active: true }).orderBy('id').pluck('id')).map(Number);
 		for (let i = 0; i < ids.length; i += SEGMENTS_PER_STATEMENT) {
@@ -121,6 +127,10 @@ export class AnalyticsFigures {
 	 *  replaces it (writeSnapshots keeps the newer). */
 	private snapshot<T>(key: string, basis: Basis, body: T, started: { at: number; t: number }): AnalyticsSnapshot<T> {
 		return { key, fingerprint: basis.fingerprint, body, computedAt: started.at, durationMs: performance.now() - started.t };
+	}
+
+	private countGrid(basis: Basis): Promise<RfmGrid> {
+		return rfmGrid(this.ctx.database, basis.mapping, basis.settings);
 	}
 
 	private countOverview(basis: Basis): Promise<Overview> {

@@ -10,20 +10,17 @@ import { z } from 'zod';
 import { SEGMENT_NAMES } from '../../core/base-names.ts';
 import { compareCampaigns, type CampaignComparison, type CampaignFigures } from '../../core/analytics.ts';
 import { ListmonkError } from '../../listmonk/errors.ts';
-import { engineSettingsFromRow } from '../../core/engine-settings.ts';
-import { rfmGrid } from '../../store/analytics.ts';
-import { ANALYTICS_FIELDS, ANALYTICS_INDEXES } from '../../store/queries/analytics.ts';
+import { ANALYTICS_FIELDS, ANALYTICS_COLUMNS } from '../../store/queries/analytics.ts';
 import type { AnalyticsFigures } from '../analytics/analytics-figures.ts';
 import { needWhole, type Requirement } from '../access.ts';
 import type { DirectusContext } from '../context.ts';
-import { InvalidEngineSettingsError, NotFoundSegmentError } from '../errors.ts';
-import { readSettingsRow, requireMapping } from '../settings.ts';
+import { NotFoundSegmentError } from '../errors.ts';
+import { requireMapping } from '../settings.ts';
 import type { SyncRunner } from '../sync/sync-runner.ts';
 import { parse, type Route } from './route.ts';
 
 const { segments: SEGMENTS, members: MEMBERS } = SEGMENT_NAMES;
 const segmentId = z.coerce.number().int().positive().max(2_147_483_647);
-const noQuery = z.object({}).strict();
 /** `fresh=true`: count now, not from the last snapshot (the pages' Recount). */
 const figuresQuery = z.object({ fresh: z.enum(['true', 'false']).optional() }).strict();
 const idParam = z.object({ id: segmentId });
@@ -48,8 +45,8 @@ export function mountAnalyticsRoutes(router: Router, ctx: DirectusContext, sync:
 	const clientsCollection = async () => (await requireMapping(ctx)).client_collection;
 	/** Every client, with the fields the figures are made of. */
 	const readAllClients = (fields: readonly string[]) => async (): Promise<Requirement> => needWhole(await clientsCollection(), fields);
-	const readGrid = readAllClients(ANALYTICS_INDEXES.grid);
-	const readOverview = readAllClients(ANALYTICS_INDEXES.overview);
+	const readGrid = readAllClients(ANALYTICS_COLUMNS.grid);
+	const readOverview = readAllClients(ANALYTICS_COLUMNS.overview);
 	// campaign results are Listmonk's figures for the segment's list: every segment and every client (no field of theirs)
 	const readSegmentClients = async (): Promise<Requirement> => [...needWhole(SEGMENTS), ...needWhole(await clientsCollection())];
 	const readMembers = async (): Promise<Requirement> => {
@@ -57,23 +54,19 @@ export function mountAnalyticsRoutes(router: Router, ctx: DirectusContext, sync:
 		const fields = [ANALYTICS_FIELDS.stage, ANALYTICS_FIELDS.tier, ANALYTICS_FIELDS.monetary, ANALYTICS_FIELDS.frequency, ...(mapping.client_lead_source_field ? [mapping.client_lead_source_field] : [])];
 		return [...needWhole(SEGMENTS), ...needWhole(MEMBERS), ...needWhole(mapping.client_collection, fields)];
 	};
-	const engineSettings = async () => {
-		const settings = engineSettingsFromRow(await readSettingsRow(ctx.database));
-		if (!settings.ok) throw new InvalidEngineSettingsError({ errors: settings.errors });
-		return settings.settings;
-	};
 	const existing = async (id: number) => {
 		const row = await ctx.database(SEGMENTS).where({ id }).first('id', 'name', 'kind', 'is_active', 'member_count', 'listmonk_list_id');
 		if (!row) throw new NotFoundSegmentError({ id: String(id) });
 		return row as { id: number; name: string; kind: string; is_active: boolean | number; member_count: number | null; listmonk_list_id: number | null };
 	};
 
-	// Recency × frequency of the scored clients (every cell, zeros included), each cell split by M, with its filter.
+	// Recency × frequency of the scored clients (every cell, zeros included), each cell split by M, with its filter;
+	// with when they were counted (a big base's come from the end of the last refresh: analytics-figures.ts).
 	router.get(
 		'/analytics/rfm-grid',
 		route(readGrid, async (req) => {
-			parse(noQuery, req.query, 'query');
-			return { data: await rfmGrid(ctx.database, await requireMapping(ctx), await engineSettings()) };
+			const query = parse(figuresQuery, req.query, 'query');
+			return { data: await figures.grid({ fresh: query.fresh === 'true' }) };
 		}),
 	);
 

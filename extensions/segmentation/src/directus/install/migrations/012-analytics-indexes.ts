@@ -3,11 +3,11 @@
 // (an index-only scan, already in group order) instead of every client row. Registers no collection.
 import type { Knex } from 'knex';
 import type { Mapping } from '../../../core/mapping.ts';
-import { ANALYTICS_INDEXES } from '../../../store/queries/analytics.ts';
+import { ANALYTICS_COLUMNS } from '../../../store/queries/analytics.ts';
 import type { Migration } from './migration.ts';
 
 /** An index name within PostgreSQL's 63 characters, unique per table and purpose. */
-export function analyticsIndexName(table: string, purpose: keyof typeof ANALYTICS_INDEXES): string {
+export function analyticsIndexName(table: string, purpose: keyof typeof ANALYTICS_COLUMNS): string {
 	return `${table.slice(0, 40)}_analytics_${purpose}`;
 }
 
@@ -21,8 +21,8 @@ export const analyticsIndexesMigration: Migration = {
 	collections: () => [],
 	async up(ctx, mapping: Mapping) {
 		const table = mapping.client_collection;
-		for (const purpose of Object.keys(ANALYTICS_INDEXES) as Array<keyof typeof ANALYTICS_INDEXES>) {
-			await ensureIndex(ctx.database, table, analyticsIndexName(table, purpose), ANALYTICS_INDEXES[purpose]);
+		for (const purpose of Object.keys(ANALYTICS_COLUMNS) as Array<keyof typeof ANALYTICS_COLUMNS>) {
+			await ensureIndex(ctx.database, table, analyticsIndexName(table, purpose), ANALYTICS_COLUMNS[purpose]);
 		}
 		return [];
 	},

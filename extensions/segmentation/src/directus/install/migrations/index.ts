@@ -13,8 +13,9 @@ import { automationTriggersMigration } from './010-automation-triggers.ts';
 import { promoSequencesMigration } from './011-promo-sequences.ts';
 import { analyticsIndexesMigration } from './012-analytics-indexes.ts';
 import { clientProfileFieldMigration } from './013-client-profile-field.ts';
+import { dropAnalyticsIndexesMigration } from './014-drop-analytics-indexes.ts';
 import type { Migration } from './migration.ts';
 
 export type { Migration } from './migration.ts';
 
-export const MIGRATIONS: readonly Migration[] = [baseMigration, engineFieldsMigration, tagsAndSegmentsMigration, maxDealAmountMigration, segmentRefreshStateMigration, listmonkSyncMigration, listmonkListLinkMigration, promoCodesMigration, automationsMigration, automationTriggersMigration, promoSequencesMigration, analyticsIndexesMigration, clientProfileFieldMigration];
+export const MIGRATIONS: readonly Migration[] = [baseMigration, engineFieldsMigration, tagsAndSegmentsMigration, maxDealAmountMigration, segmentRefreshStateMigration, listmonkSyncMigration, listmonkListLinkMigration, promoCodesMigration, automationsMigration, automationTriggersMigration, promoSequencesMigration, analyticsIndexesMigration, clientProfileFieldMigration, dropAnalyticsIndexesMigration];
