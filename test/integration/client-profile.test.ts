@@ -4,6 +4,7 @@
 // the clients; the segments and tags parts left out (null) for a caller who may read the clients but not them.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bootDirectus, login, type TestDirectus } from '../harness/directus.ts';
+import { makeClientWithDeals } from '../harness/clients.ts';
 import { queueSettled } from '../harness/queue.ts';
 import { isoOf } from '../../extensions/segmentation/src/store/client-profile.ts';
 
@@ -22,16 +23,7 @@ describe('client profile', () => {
 	beforeAll(async () => {
 		d = await bootDirectus();
 		await queueSettled(d);
-		const make = async (name: string, deals: Array<[number, number]>) => {
-			const res = await d.http('POST', '/items/clients', { name, email: `${name.toLowerCase().replace(/\W+/g, '.')}@example.com`, email_consent: true });
-			expect(res.status, JSON.stringify(res.body)).toBe(200);
-			const id = res.body.data.id as number;
-			for (const [amount, daysAgo] of deals) {
-				const deal = await d.http('POST', '/items/deals', { client: id, status: 'won', amount, closed_at: new Date(Date.now() - daysAgo * DAY).toISOString() });
-				expect(deal.status, JSON.stringify(deal.body)).toBe(200);
-			}
-			return id;
-		};
+		const make = (name: string, deals: Array<[number, number]>) => makeClientWithDeals(d, name, deals);
 		client = await make('Profile Client', [[120, 40], [340.5, 10]]);
 		await make('Other Buyer', [[50, 200]]);
 		await make('Big Buyer', [[900, 5], [700, 60], [800, 120]]);

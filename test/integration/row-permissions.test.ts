@@ -9,9 +9,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LICENSED_PERMISSIONS_NODE_OPTIONS } from '../harness/config.ts';
 import { bootDirectus, login, type HttpResult, type TestDirectus } from '../harness/directus.ts';
+import { makeClientWithDeals } from '../harness/clients.ts';
 import { queueSettled } from '../harness/queue.ts';
 
-const DAY = 86_400_000;
 const PASSWORD = 'row-permissions-password-1';
 const message = (res: HttpResult) => String((res.body as any)?.errors?.[0]?.message ?? '');
 
@@ -25,16 +25,7 @@ describe('row-level permissions on the marketer view', () => {
 	beforeAll(async () => {
 		d = await bootDirectus({ env: { NODE_OPTIONS: LICENSED_PERMISSIONS_NODE_OPTIONS, SEGMENTATION_AUTOMATIONS_CRON: 'off' } });
 		await queueSettled(d);
-		const make = async (name: string, deals: Array<[number, number]>) => {
-			const res = await d.http('POST', '/items/clients', { name, email: `${name.toLowerCase().replace(/\W+/g, '.')}@example.com`, email_consent: true });
-			expect(res.status, JSON.stringify(res.body)).toBe(200);
-			const id = res.body.data.id as number;
-			for (const [amount, daysAgo] of deals) {
-				const deal = await d.http('POST', '/items/deals', { client: id, status: 'won', amount, closed_at: new Date(Date.now() - daysAgo * DAY).toISOString() });
-				expect(deal.status, JSON.stringify(deal.body)).toBe(200);
-			}
-			return id;
-		};
+		const make = (name: string, deals: Array<[number, number]>) => makeClientWithDeals(d, name, deals);
 		mine = await make('Mine North', [[120, 40], [300, 10]]);
 		theirs = await make('Theirs South', [[900, 5]]);
 		const made = await d.http('POST', '/items/segments', { name: 'Consenting (rows)', kind: 'dynamic', is_active: true, rule: { email_consent: { _eq: true } } });
