@@ -11,6 +11,7 @@ import { runScript } from '../harness/scripts.ts';
 import { queueSettled } from '../harness/queue.ts';
 import { startListmonkDouble, type ListmonkDouble } from '../listmonk-double/index.ts';
 import { cellInWords } from '../../extensions/segmentation/src/app/client-profile/i18n.ts';
+import { rfmSegmentName } from '../../extensions/segmentation/src/app/i18n.ts';
 
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const SHOTS = resolve(ROOT, 'test-results/screenshots');
@@ -253,6 +254,10 @@ describe.skipIf(!haveChromium)('App smoke test (Chromium)', () => {
 		// the heatmap's series (i) are the recency levels, drawn from the bottom; its points (j) the frequency levels
 		const rect = page.locator(`rect.apexcharts-heatmap-rect[i="${cell.r - 1}"][j="${cell.f - 1}"]`);
 		await rect.waitFor({ timeout: 60_000 });
+		// "Counted … · Recount" under the overview's figures when the API answers from a snapshot (as_of), else nothing
+		const overview = (await d.http('GET', '/segmentation/analytics/overview')).body.data as { as_of?: string };
+		if (overview.as_of) await page.locator('[data-test="counted-at"]', { hasText: 'Counted' }).waitFor({ timeout: 60_000 });
+		else expect(await page.locator('[data-test="counted-at"]').count()).toBe(0);
 		await page.screenshot({ path: join(SHOTS, 'overview.png'), fullPage: true });
 		await rect.click();
 		await page.waitForURL((u) => u.pathname.endsWith('/admin/content/clients'), { timeout: 60_000 });
@@ -270,6 +275,25 @@ describe.skipIf(!haveChromium)('App smoke test (Chromium)', () => {
 		await page.getByText('Lead sources: this segment vs the whole base').waitFor({ timeout: 60_000 });
 		await page.getByText('Campaign results').waitFor({ timeout: 60_000 });
 		await page.locator('.lead-sources .apexcharts-bar-area').first().waitFor({ timeout: 60_000 });
+		// the first members (up to 25) through the items API, each linked to the client card
+		const members = Number((await d.knex('segment_members').where({ segment }).count({ n: '*' }))[0]!.n);
+		expect(members).toBeGreaterThan(0);
+		await expect.poll(() => page.locator('table.members-table tbody tr').count(), { timeout: 60_000 }).toBe(Math.min(members, 25));
+		const first = await d.knex('segment_members as sm').join('clients as c', 'c.id', 'sm.client').where('sm.segment', segment).orderBy('sm.client').first('c.id', 'c.email', 'c.rfm_code');
+		const firstRow = page.locator('table.members-table tbody tr').first();
+		expect(await firstRow.innerText()).toContain(first.email);
+		expect(await firstRow.innerText()).toContain(first.rfm_code);
+		expect(await firstRow.locator(`a[href$="/content/clients/${first.id}"]`).count()).toBe(1);
+		// "Counted … · Recount" when the breakdown or lead sources come from a snapshot; Recount asks them fresh
+		const asOf = [(await d.http('GET', `/segmentation/segments/${segment}/breakdown`)).body.data?.as_of, (await d.http('GET', `/segmentation/segments/${segment}/lead-sources`)).body.data?.as_of].filter(Boolean);
+		if (asOf.length) {
+			const counted = page.locator('[data-test="counted-at"]');
+			await counted.waitFor({ timeout: 60_000 });
+			const fresh = page.waitForRequest((r) => /\/segmentation\/segments\/\d+\/breakdown\?fresh=true/.test(r.url()), { timeout: 60_000 });
+			await counted.locator('[data-test="recount"]').click();
+			await fresh;
+			await counted.locator('[data-test="recount"]').waitFor({ timeout: 120_000 });
+		} else expect(await page.locator('[data-test="counted-at"]').count()).toBe(0);
 		await page.screenshot({ path: join(SHOTS, 'segment-page.png'), fullPage: true });
 	});
 
@@ -295,6 +319,14 @@ describe.skipIf(!haveChromium)('App smoke test (Chromium)', () => {
 			// numbers in the user's locale: Russian groups thousands with a (narrow) no-break space
 			const revenue = (await d.http('GET', '/segmentation/analytics/rfm-grid')).body.data.total_revenue as number;
 			expect(text).toContain(new Intl.NumberFormat('ru-RU', { maximumFractionDigits: 0 }).format(revenue));
+			// the named RFM segments (the default names) in Russian, none in English
+			const named = ((await d.http('GET', '/segmentation/analytics/overview')).body.data.rfm_segments as Array<{ name: string | null; clients: number }>).filter((s) => s.name && s.clients > 0).map((s) => s.name!);
+			expect(named.length).toBeGreaterThan(0);
+			for (const name of named) {
+				expect(rfmSegmentName(name, 'ru-RU')).not.toBe(name);
+				expect(text).toContain(rfmSegmentName(name, 'ru-RU'));
+				expect(text).not.toContain(name);
+			}
 			await marketer.screenshot({ path: join(SHOTS, 'overview-ru-marketer.png'), fullPage: true });
 			// the other pages too
 			await marketer.goto(`${d.url}/admin/segmentation/segments`);
