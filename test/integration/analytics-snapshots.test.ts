@@ -105,6 +105,26 @@ describe('precomputed analytics (a big base)', () => {
 		expect(live.member_count).toBe(after.member_count);
 	});
 
+	it('rescores the base when a new RFM scheme is saved, and the grid counted after it has five levels', async () => {
+		const runs = async () => num((await d.knex('segmentation_runs').count({ n: '*' }).first())!['n']);
+		const before = await runs();
+		expect((await d.http('PATCH', '/items/segmentation_settings', { rfm_scheme: 'quintile' })).status).toBe(200);
+		// nobody asks for a recompute: the save queued it
+		await vi.waitFor(async () => expect(num((await d.knex('clients').max({ m: 'rfm_r' }).first())!['m'])).toBe(5), WAIT);
+		await queueSettled(d);
+		const after = await runs();
+		expect(after).toBeGreaterThan(before);
+		const grid = (await d.http('GET', '/segmentation/analytics/rfm-grid')).body.data;
+		expect(grid).toMatchObject({ scheme: 'quintile', levels: 5, live: false });
+		expect(grid.cells).toHaveLength(25);
+		expect(grid.scored_clients).toBe(num((await d.knex('clients').whereNotNull('rfm_r').count({ n: '*' }).first())!['n']));
+
+		// saving the same scheme again, or only when the daily run starts, rescores nobody
+		expect((await d.http('PATCH', '/items/segmentation_settings', { rfm_scheme: 'quintile', recompute_cron: '0 4 * * *' })).status).toBe(200);
+		await queueSettled(d);
+		expect(await runs()).toBe(after);
+	});
+
 	it('never serves a snapshot counted under other settings or another mapping', async () => {
 		// stamped in the future, so no recount still under way from the requests above can replace it
 		await d.knex(SNAPSHOTS).where({ key: 'overview' }).update({ fingerprint: 'counted-under-another-scheme', computed_at: Date.now() + 86_400_000 });

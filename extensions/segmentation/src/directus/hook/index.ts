@@ -7,6 +7,8 @@ import { AUTOMATION_NAMES, PROMO_NAMES, SEGMENT_NAMES, SEQUENCE_NAMES, SETTINGS_
 import type { DirectusContext } from '../context.ts';
 import { segmentationFor } from '../segmentation.ts';
 import { validateSettingsPayload } from '../settings.ts';
+import { ENGINE_SETTING_KEYS } from '../../core/engine-settings.ts';
+import { requestFullPass } from '../../store/change-queue.ts';
 import { ChangeTracker } from './change-tracking.ts';
 import { QueueAtCommit } from './queue-at-commit.ts';
 import { checkAutomationSave } from './automation-guards.ts';
@@ -30,7 +32,28 @@ export default defineHook(({ init, filter, action, schedule }, hookContext) => {
 	init('app.after', () => root.start());
 
 	filter(`${SETTINGS_COLLECTION}.items.create`, (payload: Payload, _meta: Meta, event: EventContext) => guardSettings(payload, event));
-	filter(`${SETTINGS_COLLECTION}.items.update`, (payload: Payload, _meta: Meta, event: EventContext) => guardSettings(payload, event));
+	filter(`${SETTINGS_COLLECTION}.items.update`, async (payload: Payload, _meta: Meta, event: EventContext) => {
+		const checked = await guardSettings(payload, event);
+		// another scheme, cut-off, cycle or tier rule changes every client's figures: the whole base is rescored (queued
+		// durably now — an update's filter runs before its transaction — and again after the commit, in case the
+		// pipeline took the first request before the new values were there)
+		if (root.installStatus.report && (await changesScoring(checked, event?.database ?? ctx.database))) {
+			await requestFullPass(event?.database ?? ctx.database);
+			rescoreAfterCommit = true;
+		}
+		return checked;
+	});
+	action(`${SETTINGS_COLLECTION}.items.update`, async () => {
+		if (!rescoreAfterCommit) return;
+		rescoreAfterCommit = false;
+		try {
+			await requestFullPass(ctx.database);
+			root.pipeline.kick();
+		} catch (error) {
+			ctx.logger.error(`[segmentation] after the settings were saved: ${(error as Error).message}`);
+		}
+	});
+	let rescoreAfterCommit = false;
 	async function guardSettings(payload: Payload, event: EventContext) {
 		const checked = await validateSettingsPayload(ctx, payload, event?.database, event?.accountability ?? null);
 		root.mapping.forget();
@@ -103,6 +126,26 @@ export default defineHook(({ init, filter, action, schedule }, hookContext) => {
 	// the scheduler's minute tick (jobs run once per cluster; a missed one is caught up at start-up)
 	schedule('* * * * *', () => (root.installStatus.report ? root.scheduler.tick() : undefined));
 });
+
+/** Settings the engine computes with (all but when it runs): a save that changes one rescores the base. */
+const RESCORING_SETTINGS = ENGINE_SETTING_KEYS.filter((key) => key !== 'recompute_cron');
+
+async function changesScoring(payload: Payload, knex: Knex): Promise<boolean> {
+	const keys = RESCORING_SETTINGS.filter((key) => key in payload);
+	if (!keys.length) return false;
+	const current = (await knex(SETTINGS_COLLECTION).first(keys)) ?? {};
+	// JSON columns come back as text from SQLite, numbers as text from PostgreSQL's numerics: compare values
+	const value = (v: unknown): string => {
+		if (typeof v !== 'string') return JSON.stringify(v ?? null);
+		try {
+			return JSON.stringify(JSON.parse(v));
+		} catch {
+			return JSON.stringify(v);
+		}
+	};
+	const same = (a: unknown, b: unknown) => value(a) === value(b);
+	return keys.some((key) => !same(payload[key], current[key]));
+}
 
 /** A deal's promo code check (and the code it redeemed) is the extension's verdict: a save can't set it. */
 function withoutComputedDealFields(m: { deal_collection: string }, collection: string | undefined, payload: Payload): Payload {
