@@ -69,7 +69,7 @@ export class Segmentation {
 				this.sync.wake('change');
 			}
 			const counted = await this.figures.precompute(full ? null : refreshed);
-			ctx.logger.info(`[segmentation] counted the marketer's figures (${full ? 'overview and ' : ''}${counted.segments} segments) in ${counted.duration_ms} ms`);
+			ctx.logger.info(`[segmentation] counted the marketer's figures (${full ? 'the grid, the overview and ' : ''}${counted.segments} segments) in ${counted.duration_ms} ms`);
 		});
 		this.fullPass = new FullPass(ctx, this.scoring, this.segments);
 		this.pipeline = new ChangePipeline(ctx, this.scoring, this.fullPass, this.segments, [rescoreStep, promoCodesStep, autoTagsStep(this.segments), requalifyStep(this.segments), listmonkStep(this.sync)]);
