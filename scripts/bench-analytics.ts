@@ -31,7 +31,7 @@ import { cli, intFlag } from './lib/args.ts';
 import { startDoubleProcess } from './lib/listmonk-double-process.ts';
 import { openKnex } from './lib/db.ts';
 import type { DirectusProcess } from './lib/directus.ts';
-import { bootBenchDirectus } from './lib/bench.ts';
+import { bootBenchDirectus, queueIdle as queueIdleOf, recomputeWhenFree } from './lib/bench.ts';
 import { EXTENSIONS_PATH, projectEnv, type Env } from './lib/env.ts';
 import { directusHttp, HttpError } from './lib/http.ts';
 import { ensurePostgres, recreateDatabase, type PgServer } from './lib/pg-cluster.ts';
@@ -61,6 +61,8 @@ const LM_TOKEN = 'bench-analytics-token';
 const CAMPAIGNS = 200;
 
 const http = (url: string, method: string, path: string, body?: unknown) => directusHttp(url, TOKEN).json(method, path, body);
+const queueIdle = (url: string, timeoutMs: number) => queueIdleOf(TOKEN, url, timeoutMs, 500);
+const fullPass = async (url: string): Promise<void> => void (await recomputeWhenFree(TOKEN, url));
 
 async function databaseExists(server: PgServer): Promise<boolean> {
 	const admin = new pg.Client({ host: server.host, port: server.port, user: server.user, password: server.password, database: 'postgres' });
@@ -84,26 +86,7 @@ async function reusable(env: Env): Promise<boolean> {
 	}
 }
 
-/** The change queue is idle: nothing pending (the whole cluster's) and this instance not draining. */
-async function queueIdle(url: string, timeoutMs: number): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const queue = (await http(url, 'GET', '/segmentation/status').catch(() => ({ data: { queue: null } }))).data.queue;
-		if (queue && queue.pending === 0 && !queue.busy) return;
-		if (Date.now() > deadline) throw new Error(`the change queue did not drain in time: ${JSON.stringify(queue)}`);
-		await new Promise((r) => setTimeout(r, 500));
-	}
-}
 
-/** POST /segmentation/recompute, retried while another full pass holds the cluster lock (409). */
-async function fullPass(url: string): Promise<void> {
-	for (let attempt = 0; ; attempt++) {
-		const res = await directusHttp(url, TOKEN).request('POST', '/segmentation/recompute', {}, { long: true });
-		if (res.status < 300) return;
-		if (res.status !== 409 || attempt > 1200) throw new HttpError('POST', '/segmentation/recompute', res);
-		await new Promise((r) => setTimeout(r, 1000));
-	}
-}
 
 /** Seeds a fresh base of `clients` and scores it (the seed's queue drained, then one full pass). */
 async function prepare(env: Env, server: PgServer): Promise<void> {

@@ -14,7 +14,7 @@ import { SCORE_FIELDS } from '../extensions/segmentation/src/store/scores.ts';
 import { cli, intFlag, intListFlag, listFlag } from './lib/args.ts';
 import { openKnex } from './lib/db.ts';
 import type { DirectusProcess } from './lib/directus.ts';
-import { bootBenchDirectus, percentile } from './lib/bench.ts';
+import { bootBenchDirectus, percentile, queueIdle as queueIdleOf, recomputeWhenFree } from './lib/bench.ts';
 import { runFloor } from './lib/engine-floor.ts';
 import { naiveBaseline } from './lib/naive-baseline.ts';
 import { EXTENSIONS_PATH, projectEnv, type Env } from './lib/env.ts';
@@ -42,6 +42,8 @@ const results: Result[] = [];
 const pct = percentile;
 
 const http = (url: string, method: string, path: string, body?: unknown) => directusHttp(url, TOKEN).json(method, path, body);
+const queueIdle = (url: string, timeoutMs: number) => queueIdleOf(TOKEN, url, timeoutMs, 200);
+const fullPass = (url: string, asOfIso: string) => recomputeWhenFree(TOKEN, url, { as_of: asOfIso });
 
 function peakRssMb(proc: DirectusProcess): number {
 	try {
@@ -58,27 +60,7 @@ async function resetScores(knex: Knex): Promise<void> {
 
 const boot = bootBenchDirectus;
 
-/** The change queue is idle: nothing pending (the whole cluster's) and this instance not draining. */
-async function queueIdle(url: string, timeoutMs: number): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const queue = (await http(url, 'GET', '/segmentation/status').catch(() => ({ data: { queue: null } }))).data.queue;
-		if (queue && queue.pending === 0 && !queue.busy) return;
-		if (Date.now() > deadline) throw new Error(`the change queue did not drain in time: ${JSON.stringify(queue)}`);
-		await new Promise((r) => setTimeout(r, 200));
-	}
-}
 
-/** POST /segmentation/recompute, retried while another full pass holds the cluster lock (409). */
-async function fullPass(url: string, asOfIso: string): Promise<{ wallS: number; run: any }> {
-	for (let attempt = 0; ; attempt++) {
-		const t = performance.now();
-		const res = await directusHttp(url, TOKEN).request('POST', '/segmentation/recompute', { as_of: asOfIso }, { long: true });
-		if (res.status < 300) return { wallS: (performance.now() - t) / 1000, run: res.body.data };
-		if (res.status !== 409 || attempt > 600) throw new Error(`POST /segmentation/recompute: ${res.status} ${JSON.stringify(res.body).slice(0, 300)}`);
-		await new Promise((r) => setTimeout(r, 1000));
-	}
-}
 
 /** POSTs won deals for random clients; returns save latencies and, with the engine, time until the scores moved. */
 async function saveDeals(url: string, knex: Knex, clients: number, watch: boolean): Promise<{ save: number[]; visible: number[]; afterCommit: number[] }> {

@@ -19,7 +19,7 @@ import { cli, intFlag, intListFlag, listFlag } from './lib/args.ts';
 import { runFloor } from './lib/engine-floor.ts';
 import { openKnex } from './lib/db.ts';
 import type { DirectusProcess } from './lib/directus.ts';
-import { bootBenchDirectus, percentile } from './lib/bench.ts';
+import { bootBenchDirectus, percentile, queueIdle as queueIdleOf, recomputeWhenFree } from './lib/bench.ts';
 import { EXTENSIONS_PATH, projectEnv, type Env } from './lib/env.ts';
 import { directusHttp, HttpError } from './lib/http.ts';
 import { ensurePostgres, recreateDatabase } from './lib/pg-cluster.ts';
@@ -85,6 +85,8 @@ const results: Result[] = [];
 const pct = percentile;
 
 const http = (url: string, method: string, path: string, body?: unknown) => directusHttp(url, TOKEN).json(method, path, body);
+const queueIdle = (url: string, timeoutMs: number) => queueIdleOf(TOKEN, url, timeoutMs, 100);
+const fullPass = (url: string, body: Record<string, unknown>) => recomputeWhenFree(TOKEN, url, body);
 
 const boot = (env: Env, withExtension = true) => bootBenchDirectus(env, withExtension);
 
@@ -96,16 +98,6 @@ async function resetScores(knex: Knex): Promise<void> {
 	await knex('clients').update(Object.fromEntries(SCORE_FIELDS.map((f) => [f, null])));
 }
 
-/** POST /segmentation/recompute (the whole daily pass), retried while another holds the cluster lock (409). */
-async function fullPass(url: string, body: Record<string, unknown>): Promise<{ wallS: number; run: any }> {
-	for (let attempt = 0; ; attempt++) {
-		const t = performance.now();
-		const res = await directusHttp(url, TOKEN).request('POST', '/segmentation/recompute', body, { long: true });
-		if (res.status < 300) return { wallS: (performance.now() - t) / 1000, run: (res.body as any).data };
-		if (res.status !== 409 || attempt > 600) throw new HttpError('POST', '/segmentation/recompute', res);
-		await new Promise((r) => setTimeout(r, 1000));
-	}
-}
 
 /** A refresh still running (the start-up run's, on a big base) would hold the cluster lock: let it finish. */
 async function refreshesIdle(knex: Knex): Promise<void> {
@@ -174,15 +166,6 @@ async function memberCounts(knex: Knex, ids: number[]): Promise<number[]> {
 	return ids.map((id) => Number(rows.find((r) => Number(r['segment']) === id)?.['n'] ?? 0));
 }
 
-async function queueIdle(url: string, timeoutMs: number): Promise<void> {
-	const deadline = Date.now() + timeoutMs;
-	for (;;) {
-		const queue = (await http(url, 'GET', '/segmentation/status').catch(() => ({ data: { queue: null } }))).data.queue;
-		if (queue && queue.pending === 0 && !queue.busy) return;
-		if (Date.now() > deadline) throw new Error('the change queue did not drain in time');
-		await new Promise((r) => setTimeout(r, 100));
-	}
-}
 
 async function measure(db: Dialect, clients: number, env: Env): Promise<void> {
 	console.error(`\n[${db} ${clients.toLocaleString('en')}] installing, seeding …`);
