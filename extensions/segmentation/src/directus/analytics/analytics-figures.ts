@@ -90,23 +90,24 @@ export class AnalyticsFigures {
 	}
 
 	private async serve<T extends object>(key: string, basis: Basis, fresh: boolean, count: () => Promise<T>): Promise<T & Counted> {
-		if (!fresh) {
-			const stored = await readSnapshot<T>(this.ctx.database, key);
-			// a cheap count is made for every request (exact); a costly one is served from its snapshot
-			if (stored && stored.fingerprint === basis.fingerprint && stored.durationMs > this.liveBudgetMs) {
-				if (Date.now() - stored.computedAt > this.maxAgeMs) this.recountInBackground(key, basis, count);
-				return { ...stored.body, as_of: new Date(stored.computedAt).toISOString(), live: false };
-			}
+		const stored = fresh ? null : await readSnapshot<T>(this.ctx.database, key);
+		const current = stored?.fingerprint === basis.fingerprint ? stored : null;
+		// a cheap count is made for every request (exact); a costly one is served from its snapshot
+		if (current && current.durationMs > this.liveBudgetMs) {
+			if (Date.now() - current.computedAt > this.maxAgeMs) this.recountInBackground(key, basis, count);
+			return { ...current.body, as_of: new Date(current.computedAt).toISOString(), live: false };
 		}
-		const snapshot = await this.countAndStore(key, basis, count);
+		// a count that stays cheap is not written back: no write per page view of a small base (Recount writes, and a
+		// count that became costly is kept, to be served next time)
+		const snapshot = await this.countAndStore(key, basis, count, (counted) => fresh || !current || counted.durationMs > this.liveBudgetMs);
 		return { ...snapshot.body, as_of: new Date(snapshot.computedAt).toISOString(), live: true };
 	}
 
-	private async countAndStore<T>(key: string, basis: Basis, count: () => Promise<T>): Promise<AnalyticsSnapshot<T>> {
+	private async countAndStore<T>(key: string, basis: Basis, count: () => Promise<T>, keep: (counted: AnalyticsSnapshot<T>) => boolean = () => true): Promise<AnalyticsSnapshot<T>> {
 		const started = this.started();
 		const body = await count();
 		const snapshot = this.snapshot(key, basis, body, started);
-		await writeSnapshots(this.ctx.database, [snapshot]);
+		if (keep(snapshot)) await writeSnapshots(this.ctx.database, [snapshot]);
 		return snapshot;
 	}
 
